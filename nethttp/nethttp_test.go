@@ -1,0 +1,32 @@
+package nethttp_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/jwtguardtest"
+	"github.com/jwtguard/jwtguard/nethttp"
+)
+
+func TestConformance(t *testing.T) {
+	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
+		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _ := jwtguard.FromContext(r.Context())
+			jwtguardtest.WriteClaims(w, r, c)
+		})
+		protected := http.NewServeMux()
+		protected.Handle(jwtguardtest.RouteProtected, final)
+		protected.Handle(jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireRole("admin"))(final))
+		protected.Handle(jwtguardtest.RouteScoped, nethttp.Require(jwtguard.RequireScope(jwtguardtest.ScopeRead))(final))
+		protected.Handle(jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
+
+		mux := http.NewServeMux()
+		mux.Handle("/", nethttp.Middleware(v)(protected))
+		mux.Handle(jwtguardtest.RouteOptional, nethttp.Middleware(v, nethttp.WithCredentialsOptional())(final))
+		mux.Handle(jwtguardtest.RouteSkipped, nethttp.Middleware(v, nethttp.WithSkipper(func(r *http.Request) bool {
+			return r.URL.Path == jwtguardtest.RouteSkipped
+		}))(final))
+		return mux
+	})
+}
