@@ -67,6 +67,8 @@ type config struct {
 	extractor      Extractor
 	revocation     RevocationStore
 	revocationOpen bool
+	// introspection: WithIntrospection (introspection.go).
+	introspection  *introspector
 	log            *slog.Logger
 	roleClaim      string
 	tenantClaim    string
@@ -79,6 +81,7 @@ type config struct {
 	cacheSize      int
 	cacheTTL       time.Duration
 	issuerConfigs  []IssuerConfig
+	resolver       *issuerResolver // WithIssuerResolver (issuers.go)
 
 	httpClient   *http.Client
 	fetchTimeout time.Duration
@@ -482,13 +485,13 @@ func (c *config) validate() error {
 	if len(c.keySets)+len(c.staticKeys)+len(c.hmacSecrets) > 0 {
 		sources++
 	}
-	if len(c.issuerConfigs) > 0 {
+	if len(c.issuerConfigs) > 0 || c.resolver != nil {
 		if sources > 0 {
 			errs = append(errs, errors.New("jwtguard: WithIssuers gives each issuer its own keys; do not combine it with WithJWKS, WithDiscovery, WithKeySet, WithKey or WithHMAC"))
 		}
 	} else {
 		switch {
-		case sources == 0:
+		case sources == 0 && c.introspection == nil:
 			errs = append(errs, errors.New("jwtguard: no key source configured: add WithJWKS, WithDiscovery, WithKeySet, WithKey or WithHMAC"))
 		case sources > 1 || len(c.jwksURLs) > 1 || len(c.discoveryURLs) > 1:
 			errs = append(errs, errors.New("jwtguard: more than one key source configured: use one of WithJWKS, WithDiscovery or static keys, or WithIssuers for several issuers"))
@@ -515,6 +518,9 @@ func (c *config) validate() error {
 	}
 	if len(c.hmacSecrets) > 0 && !c.allowsFamily(famHMAC) {
 		errs = append(errs, errors.New(`jwtguard: WithHMAC given but WithAlgorithms allows no HS256/HS384/HS512`))
+	}
+	if err := c.validateIntrospection(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, k := range c.staticKeys {
 		if !c.allowsAlg(k.alg) {
@@ -595,5 +601,7 @@ func (c *config) staticKeySet() (*keySet, error) {
 	for _, s := range c.hmacSecrets {
 		keys = append(keys, &verifyKey{secret: s})
 	}
-	return newKeySet(keys), nil
+	ks := newKeySet(keys)
+	ks.anyKid = true
+	return ks, nil
 }

@@ -25,14 +25,6 @@ import (
 	"time"
 )
 
-// RevocationStore is asked, after signature and claims pass, whether a token
-// has been revoked (by jti, or by subject for "log out everywhere"). An
-// error makes verification fail closed with 503 unless
-// [WithInsecureRevocationFailOpen] is set.
-type RevocationStore interface {
-	IsRevoked(ctx context.Context, c *Claims) (bool, error)
-}
-
 // Verifier verifies tokens. It is safe for concurrent use. Create it with
 // [New] and stop its background key refresh with [Verifier.Close].
 type Verifier struct {
@@ -111,7 +103,7 @@ func New(opts ...Option) (*Verifier, error) {
 	if cfg.cacheSize > 0 {
 		v.cache = newTokenCache(cfg.cacheSize, cfg.cacheTTL)
 	}
-	if len(cfg.issuerConfigs) > 0 {
+	if len(cfg.issuerConfigs) > 0 || cfg.resolver != nil {
 		if err := v.setupIssuers(); err != nil {
 			v.Close()
 			return nil, err
@@ -165,6 +157,9 @@ func (v *Verifier) Close() error {
 		for _, e := range v.issuers {
 			e.src.close()
 		}
+		if v.cfg.resolver != nil {
+			v.cfg.resolver.close()
+		}
 	})
 	return nil
 }
@@ -196,7 +191,13 @@ func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
 // Verify checks token and returns its claims. Every error is an *[Error]
 // wrapping one sentinel (ErrTokenExpired, ErrInvalidSignature, ...).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	c, err := v.verify(ctx, token)
+	var c *Claims
+	var err error
+	if v.cfg.introspection != nil {
+		c, err = v.verifyWithIntrospection(ctx, token) // introspection.go
+	} else {
+		c, err = v.verify(ctx, token)
+	}
 	if err != nil {
 		return nil, v.reject(ctx, err, c)
 	}
@@ -342,9 +343,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	// Choose the key source (by issuer in multi-issuer mode) and verify.
 	src, audiences := v.source, v.audiences
 	if v.issuers != nil {
-		e, ok := v.issuers[c.Issuer]
-		if !ok {
-			return c, fmt.Errorf("%w: not a configured issuer", ErrInvalidIssuer)
+		e, err := v.issuerFor(ctx, c.Issuer) // issuers.go
+		if err != nil {
+			return c, err
 		}
 		if e.algs != nil {
 			if spec, ok = e.algs[hdr.alg]; !ok {
@@ -423,7 +424,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return c, err
 	}
 	if v.cache != nil {
-		v.cache.put(token, c, src, ks, now)
+		// Cache a copy: the caller owns c and may edit it.
+		cp := *c
+		v.cache.put(token, &cp, src, ks, now)
 	}
 	return c, nil
 }
