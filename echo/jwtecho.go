@@ -1,0 +1,117 @@
+package jwtecho
+
+import (
+	"github.com/jwtguard/jwtguard"
+	"github.com/labstack/echo/v4"
+)
+
+// Option configures [Middleware].
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	optional bool
+	skipper  func(echo.Context) bool
+	onError  func(echo.Context, error) error
+}
+
+// WithCredentialsOptional lets requests without any token through, without
+// claims. A token that is present but bad is still refused with 401.
+func WithCredentialsOptional() Option { return optionFunc(func(c *config) { c.optional = true }) }
+
+// WithSkipper skips authentication for requests for which skip returns true
+// (health checks, public pages).
+func WithSkipper(skip func(echo.Context) bool) Option {
+	return optionFunc(func(c *config) { c.skipper = skip })
+}
+
+// WithErrorHandler replaces the default RFC 6750 error response. err is
+// always an *jwtguard.Error; the handler's return value is returned to Echo.
+// Use [jwtguard.WriteError] to keep the standard response and add to it.
+func WithErrorHandler(h func(c echo.Context, err error) error) Option {
+	return optionFunc(func(c *config) { c.onError = h })
+}
+
+// Keys of the values the middleware stores in echo.Context.
+const (
+	claimsKey  = "jwtguard.claims"
+	onErrorKey = "jwtguard.onError"
+)
+
+// Middleware authenticates every request with v, stores the claims in the
+// echo.Context ([FromContext]) and in the request context
+// ([jwtguard.FromContext]). Refused requests get the RFC 6750 response and
+// never reach the handler.
+func Middleware(v *jwtguard.Verifier, opts ...Option) echo.MiddlewareFunc {
+	cfg := config{}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	onError := cfg.onError
+	if onError == nil {
+		onError = func(c echo.Context, err error) error {
+			v.WriteError(c.Response(), err)
+			return nil
+		}
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cfg.skipper != nil && cfg.skipper(c) {
+				return next(c)
+			}
+			out := v.Check(c.Request(), cfg.optional)
+			if out.Err != nil {
+				return onError(c, out.Err)
+			}
+			c.Set(onErrorKey, onError)
+			if out.Claims != nil {
+				c.Set(claimsKey, out.Claims)
+				r := c.Request()
+				c.SetRequest(r.WithContext(jwtguard.NewContext(r.Context(), out.Claims)))
+			}
+			return next(c)
+		}
+	}
+}
+
+// FromContext returns the claims stored by [Middleware], if any.
+func FromContext(c echo.Context) (*jwtguard.Claims, bool) {
+	if cl, ok := c.Get(claimsKey).(*jwtguard.Claims); ok && cl != nil {
+		return cl, true
+	}
+	return jwtguard.FromContext(c.Request().Context())
+}
+
+// Require protects a route or group with policies. It must run behind
+// [Middleware]; requests without claims get 401, denied ones 403
+// insufficient_scope.
+func Require(policies ...jwtguard.Policy) echo.MiddlewareFunc {
+	return requireWith(func(echo.Context) []jwtguard.Policy { return policies })
+}
+
+// RequireTenantParam requires the token's tenant to equal the route
+// parameter name (route "/tenants/:tenant/orders").
+func RequireTenantParam(name string) echo.MiddlewareFunc {
+	return requireWith(func(c echo.Context) []jwtguard.Policy {
+		return []jwtguard.Policy{jwtguard.RequireTenant(c.Param(name))}
+	})
+}
+
+func requireWith(policies func(echo.Context) []jwtguard.Policy) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			cl, _ := FromContext(c)
+			if err := jwtguard.Authorize(cl, policies(c)...); err != nil {
+				if h, ok := c.Get(onErrorKey).(func(echo.Context, error) error); ok {
+					return h(c, err)
+				}
+				jwtguard.WriteError(c.Response(), "", err)
+				return nil
+			}
+			return next(c)
+		}
+	}
+}
