@@ -239,12 +239,18 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, status int, cha
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("error Content-Type %q, want application/json", ct)
 	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("error Cache-Control %q, want no-store", cc)
+	}
 	var eb struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
+		Scope       string `json:"scope"`
 	}
+	// One JSON object and nothing else: an adapter that also lets the
+	// framework write its own error body fails here.
 	if err := json.Unmarshal(body, &eb); err != nil {
-		t.Fatalf("error body is not JSON: %v (%q)", err, body)
+		t.Fatalf("error body is not one JSON object: %v (%q)", err, body)
 	}
 	if eb.Error != errCode {
 		t.Fatalf("body error %q, want %q (body %s)", eb.Error, errCode, body)
@@ -252,4 +258,29 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, status int, cha
 	if eb.Description == "" {
 		t.Fatalf("body has no error_description: %s", body)
 	}
+	// The body says the same as the challenge, so every adapter sends the
+	// same body for the same case.
+	if want := challengeParam(challenge, "error_description"); want != "" && eb.Description != want {
+		t.Fatalf("body error_description %q, challenge says %q", eb.Description, want)
+	}
+	if want := challengeParam(challenge, "scope"); eb.Scope != want {
+		t.Fatalf("body scope %q, challenge says %q", eb.Scope, want)
+	}
+	if challenge == `Bearer realm="jwtguard-test"` && eb.Description != "no bearer token in the request" {
+		t.Fatalf("body error_description %q for a request without credentials", eb.Description)
+	}
+}
+
+// challengeParam returns the quoted value of name in a WWW-Authenticate
+// challenge built by jwtguard (values never contain quotes).
+func challengeParam(challenge, name string) string {
+	i := strings.Index(challenge, name+`="`)
+	if i < 0 {
+		return ""
+	}
+	rest := challenge[i+len(name)+2:]
+	if j := strings.IndexByte(rest, '"'); j >= 0 {
+		return rest[:j]
+	}
+	return ""
 }
