@@ -19,6 +19,10 @@ type keySet struct {
 	byKid map[string][]*verifyKey
 	all   []*verifyKey
 	gen   uint64 // changes whenever the set's content changes
+	// anyKid lets keys without a kid verify tokens whose kid no key
+	// carries. It is set for static keys (WithKey, WithHMAC, WithKeySet),
+	// whose kid-less keys are documented to match tokens with or without kid.
+	anyKid bool
 }
 
 var keySetGen atomic.Uint64
@@ -37,8 +41,9 @@ func newKeySet(keys []*verifyKey) *keySet {
 const maxKeysTried = 8
 
 // candidates returns the keys that may verify a token with this kid and alg.
-// With a kid only keys with that kid are considered; without one, every key
-// whose type fits the algorithm.
+// With a kid only keys with that kid are considered (for static sets, kid-less
+// keys too when no key has that kid); without one, every key whose type fits
+// the algorithm.
 func (ks *keySet) candidates(kid string, a *algSpec, buf []*verifyKey) []*verifyKey {
 	list := ks.all
 	if kid != "" {
@@ -48,7 +53,18 @@ func (ks *keySet) candidates(kid string, a *algSpec, buf []*verifyKey) []*verify
 		if k.fits(a) {
 			buf = append(buf, k)
 			if len(buf) == maxKeysTried {
-				break
+				return buf
+			}
+		}
+	}
+	if kid != "" && ks.anyKid && len(list) == 0 {
+		// No key carries this kid: kid-less static keys may verify it.
+		for _, k := range ks.all {
+			if k.kid == "" && k.fits(a) {
+				buf = append(buf, k)
+				if len(buf) == maxKeysTried {
+					break
+				}
 			}
 		}
 	}
