@@ -175,7 +175,7 @@ func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, err
 				return err
 			}
 		}
-		if k == p.scope {
+		if p.scope != "" && k == p.scope {
 			scopeFound = true
 			if c.Scopes, err = scopes(val, k); err != nil {
 				return err
