@@ -1,0 +1,815 @@
+package jwtguard_test
+
+// JWKS fault injection (issue 5 §3): the identity provider is unreachable,
+// slow, broken or hostile; jwtguard must never accept a token it should not,
+// never panic, keep serving with the last good keys within bounds, and say
+// 503 + Retry-After when it has no usable keys.
+//
+// Waiting is done by polling for a condition with a generous deadline, never
+// by asserting how long something took.
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/jwtguardtest"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+)
+
+// secClock is a settable clock shared by an issuer and a verifier.
+type secClock struct{ ns atomic.Int64 }
+
+func newSecClock() *secClock {
+	c := &secClock{}
+	c.ns.Store(time.Now().UnixNano())
+	return c
+}
+
+func (c *secClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *secClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// secLog collects log output safely across goroutines.
+type secLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *secLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *secLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *secLog) Logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// waitFor polls cond until it holds, failing after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// jwksServer is a JWKS endpoint whose response the test controls.
+type jwksServer struct {
+	srv   *httptest.Server
+	hits  atomic.Int64
+	mu    sync.Mutex
+	serve http.HandlerFunc
+}
+
+func newJWKSServer(t *testing.T, serve http.HandlerFunc) *jwksServer {
+	t.Helper()
+	js := &jwksServer{serve: serve}
+	js.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		js.hits.Add(1)
+		js.mu.Lock()
+		h := js.serve
+		js.mu.Unlock()
+		h(w, r)
+	}))
+	t.Cleanup(js.srv.Close)
+	return js
+}
+
+func (js *jwksServer) Set(serve http.HandlerFunc) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	js.serve = serve
+}
+
+func (js *jwksServer) URL() string { return js.srv.URL + "/jwks.json" }
+
+// serveBody answers 200 with body and the given headers (k, v pairs).
+func serveBody(body []byte, hdr ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			w.Header().Set(hdr[i], hdr[i+1])
+		}
+		_, _ = w.Write(body)
+	}
+}
+
+// secKey is a signing key with its kid.
+type secKey struct {
+	kid  string
+	alg  string
+	priv crypto.Signer
+}
+
+func newEdKey(t testing.TB, kid string) secKey {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secKey{kid: kid, alg: "EdDSA", priv: priv}
+}
+
+// jwksJSON publishes the public parts of keys; extra members are merged
+// into every key (e.g. "use": "enc").
+func jwksJSON(t testing.TB, keys []secKey, extra map[string]any) []byte {
+	t.Helper()
+	set := jwk.NewSet()
+	for _, k := range keys {
+		pub, err := jwk.FromRaw(k.priv.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = pub.Set(jwk.KeyIDKey, k.kid)
+		_ = pub.Set(jwk.AlgorithmKey, k.alg)
+		for name, v := range extra {
+			_ = pub.Set(name, v)
+		}
+		_ = set.AddKey(pub)
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// mintWith signs the issuer's default claims with k.
+func mintWith(iss *jwtguardtest.Issuer, k secKey, claims jwtguardtest.Claims) string {
+	return iss.Mint(claims, jwtguardtest.WithAlg(k.alg), jwtguardtest.WithSigningKey(k.priv), jwtguardtest.WithHeader("kid", k.kid))
+}
+
+// remoteVerifier verifies tokens of iss with keys from jwksURL.
+func remoteVerifier(t *testing.T, iss *jwtguardtest.Issuer, jwksURL string, opts ...jwtguard.Option) *jwtguard.Verifier {
+	t.Helper()
+	base := []jwtguard.Option{
+		jwtguard.WithJWKS(jwksURL),
+		jwtguard.WithIssuer(iss.URL()),
+		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+		jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA"),
+		jwtguard.WithRealm("jwtguard-test"),
+	}
+	v, err := jwtguard.New(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
+func mustReady(t *testing.T, v *jwtguard.Verifier) {
+	t.Helper()
+	if err := jwtguardtest.ReadyWithin(v, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantVerify(t *testing.T, v *jwtguard.Verifier, tok string, want error) {
+	t.Helper()
+	_, err := v.Verify(context.Background(), tok)
+	switch {
+	case want == nil && err != nil:
+		t.Fatalf("Verify: %v, want success", err)
+	case want != nil && !errors.Is(err, want):
+		t.Fatalf("Verify error = %v, want %v", err, want)
+	}
+}
+
+// want503 checks the HTTP response for a token while keys are unavailable.
+func want503(t *testing.T, v *jwtguard.Verifier, tok string) {
+	t.Helper()
+	h, reached := protectedHandler(v)
+	req := httptest.NewRequest(http.MethodGet, "/protected", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if reached.Load() != 0 {
+		t.Fatal("handler reached without keys")
+	}
+	assertRefusedResponse(t, rec, http.StatusServiceUnavailable, tok)
+}
+
+func TestJWKSUnreachableAtStart(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	tok := iss.Mint(nil)
+
+	t.Run("connection-refused", func(t *testing.T) {
+		t.Parallel()
+		dead := httptest.NewServer(http.NotFoundHandler())
+		url := dead.URL + "/jwks.json"
+		dead.Close()
+		v := remoteVerifier(t, iss, url, jwtguard.WithRefreshInterval(50*time.Millisecond, time.Second))
+		wantVerify(t, v, tok, jwtguard.ErrKeysUnavailable)
+		want503(t, v, tok)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if err := v.Ready(ctx); !errors.Is(err, jwtguard.ErrKeysUnavailable) {
+			t.Fatalf("Ready = %v, want ErrKeysUnavailable", err)
+		}
+	})
+
+	t.Run("idp-comes-up", func(t *testing.T) {
+		t.Parallel()
+		iss := jwtguardtest.NewIssuer(t)
+		tok := iss.Mint(nil)
+		iss.Down(true)
+		v, err := jwtguard.New(jwtguard.WithDiscovery(iss.URL()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+			jwtguard.WithAlgorithms("RS256"), jwtguard.WithRefreshInterval(50*time.Millisecond, time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = v.Close() })
+		wantVerify(t, v, tok, jwtguard.ErrKeysUnavailable)
+		want503(t, v, tok)
+		ready := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			ready <- v.Ready(ctx)
+		}()
+		// Ready is still blocked while the provider is down.
+		waitFor(t, "a few failed fetches", func() bool { return iss.DiscoveryHits() >= 2 })
+		select {
+		case err := <-ready:
+			t.Fatalf("Ready returned %v while the provider is down", err)
+		default:
+		}
+		iss.Down(false)
+		if err := <-ready; err != nil {
+			t.Fatalf("Ready after the provider came up: %v", err)
+		}
+		wantVerify(t, v, tok, nil)
+	})
+}
+
+func TestJWKSDownMidRun(t *testing.T) {
+	t.Parallel()
+	clock := newSecClock()
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
+	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now), jwtguard.WithMaxStale(10*time.Minute),
+		jwtguard.WithRefreshInterval(20*time.Millisecond, 50*time.Millisecond))
+	mustReady(t, v)
+	tok := iss.Mint(jwtguardtest.Claims{"exp": clock.Now().Add(24 * time.Hour).Unix()})
+	wantVerify(t, v, tok, nil)
+
+	iss.Down(true)
+	hits := iss.JWKSHits()
+	waitFor(t, "failed refreshes", func() bool { return iss.JWKSHits() >= hits+2 })
+	// Within the staleness bound the cached keys keep working.
+	clock.Advance(9 * time.Minute)
+	wantVerify(t, v, tok, nil)
+	// A token signed by a key we never saw is still refused.
+	atk, _, _ := secAttackerKeys(t)
+	wantVerify(t, v, iss.Mint(nil, jwtguardtest.WithSigningKey(atk)), jwtguard.ErrInvalidSignature)
+
+	// Beyond it: 503, never accept.
+	clock.Advance(2 * time.Minute)
+	wantVerify(t, v, tok, jwtguard.ErrKeysUnavailable)
+	want503(t, v, tok)
+
+	// The provider comes back: the background refresh restores service.
+	iss.Down(false)
+	waitFor(t, "service restored", func() bool {
+		_, err := v.Verify(context.Background(), tok)
+		return err == nil
+	})
+}
+
+func TestJWKSSlowIdP(t *testing.T) {
+	t.Parallel()
+	clock := newSecClock()
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
+	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now),
+		jwtguard.WithFetchTimeout(200*time.Millisecond), jwtguard.WithRefreshInterval(time.Minute, time.Hour))
+	mustReady(t, v)
+	valid := iss.Mint(nil)
+
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var slowHits atomic.Int64
+	iss.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		slowHits.Add(1)
+		select { // hang until the client gives up
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return true
+	})
+	clock.Advance(2 * time.Minute) // allow one unknown-kid refresh
+
+	// 50 concurrent requests with unknown kids while the provider hangs:
+	// each returns (bounded by the fetch timeout; the test would hang
+	// otherwise) and they share one fetch.
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := v.Verify(context.Background(), iss.Mint(nil, jwtguardtest.WithAlg("EdDSA"), jwtguardtest.WithHeader("kid", fmt.Sprintf("unknown-%d", i))))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, jwtguard.ErrKeyNotFound) {
+			t.Fatalf("unknown kid during a slow refresh: %v, want ErrKeyNotFound", err)
+		}
+	}
+	if n := slowHits.Load(); n != 1 {
+		t.Fatalf("%d fetches for 50 concurrent unknown kids, want exactly 1", n)
+	}
+	// Known keys keep verifying while the provider is slow.
+	wantVerify(t, v, valid, nil)
+}
+
+func TestJWKSBadResponses(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	good := iss.JWKS()
+	atk, _, _ := secAttackerKeys(t)
+	atkKey := secKey{kid: "attacker", alg: "RS256", priv: atk}
+	atkJWKS := jwksJSON(t, []secKey{atkKey}, nil)
+	attacker := newJWKSServer(t, serveBody(atkJWKS))
+	weak, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weakKey := secKey{kid: "weak", alg: "RS256", priv: weak}
+	huge := append([]byte(`{"keys":[`), bytes.Repeat([]byte(" "), 5<<20)...)
+	huge = append(huge, []byte(`]}`)...)
+	hugeValid := append(append([]byte{}, good...), bytes.Repeat([]byte(" "), 5<<20)...)
+	status := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Error(w, http.StatusText(code), code) }
+	}
+	cases := []struct {
+		name   string
+		serve  http.HandlerFunc
+		attack string // a token the bad response would make "valid", if any
+	}{
+		{name: "500", serve: status(500)},
+		{name: "503", serve: status(503)},
+		{name: "404", serve: status(404)},
+		{name: "html-page", serve: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte("<!doctype html><html><body>Maintenance</body></html>"))
+		}},
+		{name: "html-labelled-json", serve: serveBody([]byte("<html><body>oops</body></html>"))},
+		{name: "truncated-json", serve: serveBody(good[:len(good)/2])},
+		{name: "empty-set", serve: serveBody([]byte(`{"keys":[]}`))},
+		{name: "empty-object", serve: serveBody([]byte(`{}`))},
+		{name: "null", serve: serveBody([]byte(`null`))},
+		{name: "empty-body", serve: serveBody(nil)},
+		{name: "5MiB-body", serve: serveBody(huge)},
+		{name: "5MiB-valid-set-padded", serve: serveBody(hugeValid)},
+		{name: "redirect-to-other-host", serve: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, attacker.URL(), http.StatusFound)
+		}, attack: mintWith(iss, atkKey, nil)},
+		{name: "only-use-enc-keys", serve: serveBody(jwksJSON(t, []secKey{atkKey}, map[string]any{"use": "enc"})), attack: mintWith(iss, atkKey, nil)},
+		{name: "only-key-ops-encrypt", serve: serveBody(jwksJSON(t, []secKey{atkKey}, map[string]any{"key_ops": []string{"encrypt"}})), attack: mintWith(iss, atkKey, nil)},
+		{name: "symmetric-key", serve: serveBody([]byte(`{"keys":[{"kty":"oct","kid":"hs","alg":"HS256","k":"` + secB64(bytes.Repeat([]byte("s"), 32)) + `"}]}`)),
+			attack: iss.Mint(nil, jwtguardtest.WithAlg("HS256"), jwtguardtest.WithHMACKey(bytes.Repeat([]byte("s"), 32)), jwtguardtest.WithHeader("kid", "hs"))},
+		{name: "weak-rsa-1024", serve: serveBody(jwksJSON(t, []secKey{weakKey}, nil)), attack: mintWith(iss, weakKey, nil)},
+		{name: "key-alg-mismatch", serve: serveBody(jwksJSON(t, []secKey{{kid: "attacker", alg: "ES256", priv: atk}}, nil)), attack: mintWith(iss, atkKey, nil)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			valid := iss.Mint(nil)
+			// At start: nothing usable, so 503 and nothing accepted.
+			t.Run("at-start", func(t *testing.T) {
+				js := newJWKSServer(t, tc.serve)
+				v := remoteVerifier(t, iss, js.URL(), jwtguard.WithRefreshInterval(20*time.Millisecond, 50*time.Millisecond))
+				waitFor(t, "a few fetch attempts", func() bool { return js.hits.Load() >= 2 })
+				wantVerify(t, v, valid, jwtguard.ErrKeysUnavailable)
+				want503(t, v, valid)
+				if tc.attack != "" {
+					if _, err := v.Verify(context.Background(), tc.attack); err == nil {
+						t.Fatal("accepted a token signed with a key from the bad response")
+					}
+				}
+			})
+			// Mid-run: the last good set is kept.
+			t.Run("mid-run", func(t *testing.T) {
+				js := newJWKSServer(t, serveBody(good))
+				v := remoteVerifier(t, iss, js.URL(), jwtguard.WithRefreshInterval(20*time.Millisecond, 50*time.Millisecond))
+				mustReady(t, v)
+				wantVerify(t, v, valid, nil)
+				js.Set(tc.serve)
+				hits := js.hits.Load()
+				waitFor(t, "refreshes against the bad response", func() bool { return js.hits.Load() >= hits+3 })
+				wantVerify(t, v, valid, nil)
+				if tc.attack != "" {
+					_, err := v.Verify(context.Background(), tc.attack)
+					if err == nil {
+						t.Fatal("accepted a token signed with a key from the bad response")
+					}
+				}
+			})
+			if n := attacker.hits.Load(); n != 0 {
+				t.Fatalf("redirect to another host was followed %d times", n)
+			}
+		})
+	}
+}
+
+func TestJWKSSameHostRedirectFollowed(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	js := newJWKSServer(t, nil)
+	js.Set(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved.json" {
+			serveBody(iss.JWKS())(w, r)
+			return
+		}
+		http.Redirect(w, r, "/moved.json", http.StatusMovedPermanently)
+	})
+	v := remoteVerifier(t, iss, js.URL())
+	mustReady(t, v)
+	wantVerify(t, v, iss.Mint(nil), nil)
+}
+
+func TestJWKSKeyHygiene(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+
+	t.Run("private-key-published", func(t *testing.T) {
+		t.Parallel()
+		leaked, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, _ := jwk.FromRaw(leaked)
+		_ = priv.Set(jwk.KeyIDKey, "leaked")
+		_ = priv.Set(jwk.AlgorithmKey, "RS256")
+		set := jwk.NewSet()
+		_ = set.AddKey(priv)
+		body, _ := json.Marshal(set)
+		if !bytes.Contains(body, []byte(`"d":`)) {
+			t.Fatal("test JWKS does not hold the private exponent")
+		}
+		logs := &secLog{}
+		js := newJWKSServer(t, serveBody(body))
+		v := remoteVerifier(t, iss, js.URL(), jwtguard.WithLogger(logs.Logger()))
+		mustReady(t, v)
+		// Stripped to its public part: tokens it signed verify...
+		wantVerify(t, v, mintWith(iss, secKey{kid: "leaked", alg: "RS256", priv: leaked}, nil), nil)
+		// ...and the operator is told.
+		if !strings.Contains(logs.String(), "private key") {
+			t.Fatalf("no warning logged about the published private key; log:\n%s", logs.String())
+		}
+		if strings.Contains(logs.String(), secB64(leaked.D.Bytes())) {
+			t.Fatal("the private exponent was logged")
+		}
+	})
+
+	t.Run("use-enc-next-to-sig", func(t *testing.T) {
+		t.Parallel()
+		sig := newEdKey(t, "sig")
+		enc := newEdKey(t, "enc")
+		var keys []json.RawMessage
+		for _, part := range [][]byte{jwksJSON(t, []secKey{sig}, map[string]any{"use": "sig"}), jwksJSON(t, []secKey{enc}, map[string]any{"use": "enc"})} {
+			var s struct{ Keys []json.RawMessage }
+			_ = json.Unmarshal(part, &s)
+			keys = append(keys, s.Keys...)
+		}
+		body, _ := json.Marshal(map[string]any{"keys": keys})
+		js := newJWKSServer(t, serveBody(body))
+		v := remoteVerifier(t, iss, js.URL())
+		mustReady(t, v)
+		wantVerify(t, v, mintWith(iss, sig, nil), nil)
+		wantVerify(t, v, mintWith(iss, enc, nil), jwtguard.ErrKeyNotFound)
+	})
+
+	t.Run("duplicate-kids", func(t *testing.T) {
+		t.Parallel()
+		a, b := newEdKey(t, "dup"), newEdKey(t, "dup")
+		js := newJWKSServer(t, serveBody(jwksJSON(t, []secKey{a, b}, nil)))
+		v := remoteVerifier(t, iss, js.URL())
+		mustReady(t, v)
+		// Both published keys are genuine; a third key under the same kid
+		// is not.
+		wantVerify(t, v, mintWith(iss, a, nil), nil)
+		wantVerify(t, v, mintWith(iss, b, nil), nil)
+		wantVerify(t, v, mintWith(iss, newEdKey(t, "dup"), nil), jwtguard.ErrInvalidSignature)
+	})
+}
+
+func TestJWKSRotation(t *testing.T) {
+	t.Parallel()
+	clock := newSecClock()
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
+	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now), jwtguard.WithRefreshInterval(time.Minute, time.Hour))
+	mustReady(t, v)
+	exp := jwtguardtest.Claims{"exp": clock.Now().Add(24 * time.Hour).Unix()}
+	old := iss.Mint(exp)
+	wantVerify(t, v, old, nil)
+
+	// Overlap: the new key is accepted on first use, the old one still.
+	if err := iss.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Minute)
+	fresh := iss.Mint(exp)
+	hits := iss.JWKSHits()
+	wantVerify(t, v, fresh, nil)
+	if iss.JWKSHits() != hits+1 {
+		t.Fatalf("new kid caused %d fetches, want 1", iss.JWKSHits()-hits)
+	}
+	wantVerify(t, v, old, nil)
+	for _, alg := range []string{"PS256", "ES256", "EdDSA"} {
+		wantVerify(t, v, iss.Mint(exp, jwtguardtest.WithAlg(alg)), nil)
+	}
+
+	// Removal: once the refreshed set lacks the old key, its tokens fail.
+	iss.RetireOldKeys()
+	clock.Advance(2 * time.Minute)
+	wantVerify(t, v, iss.Mint(exp, jwtguardtest.WithHeader("kid", "trigger-refresh")), jwtguard.ErrKeyNotFound)
+	wantVerify(t, v, old, jwtguard.ErrKeyNotFound)
+	wantVerify(t, v, fresh, nil)
+}
+
+func TestJWKSUnknownKidFlood(t *testing.T) {
+	t.Parallel()
+	clock := newSecClock()
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
+	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now), jwtguard.WithRefreshInterval(time.Minute, time.Hour))
+	mustReady(t, v)
+	h, reached := protectedHandler(v)
+	payload := secClaimsJSON(t, iss, nil)
+	flood := func() {
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				kid := make([]byte, 12)
+				_, _ = rand.Read(kid)
+				tok := secRaw(fmt.Sprintf(`{"alg":"RS256","kid":%q}`, secB64(kid)), payload, bytes.Repeat([]byte{1}, 256))
+				req := httptest.NewRequest(http.MethodGet, "/protected", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusUnauthorized {
+					t.Errorf("unknown kid: status %d, want 401", rec.Code)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	// Right after the initial load, within the minimum interval: no fetch.
+	hits := iss.JWKSHits()
+	flood()
+	if n := iss.JWKSHits() - hits; n != 0 {
+		t.Fatalf("1,000 unknown kids within the minimum interval caused %d fetches, want 0", n)
+	}
+	// After the interval: exactly one fetch for the whole flood.
+	for round := range 3 {
+		clock.Advance(61 * time.Second)
+		hits = iss.JWKSHits()
+		flood()
+		if n := iss.JWKSHits() - hits; n != 1 {
+			t.Fatalf("round %d: 1,000 unknown kids caused %d fetches, want exactly 1", round, n)
+		}
+	}
+	if reached.Load() != 0 {
+		t.Fatal("a token with an unknown kid reached the handler")
+	}
+}
+
+func TestJWKSConcurrentRotation(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	stable := newEdKey(t, "stable")
+	rotating := []secKey{newEdKey(t, "r0"), newEdKey(t, "r1"), newEdKey(t, "r2"), newEdKey(t, "r3")}
+	bodies := make([][]byte, len(rotating))
+	for i := range rotating {
+		bodies[i] = jwksJSON(t, []secKey{stable, rotating[i], rotating[(i+1)%len(rotating)]}, nil)
+	}
+	var gen atomic.Int64
+	js := newJWKSServer(t, func(w http.ResponseWriter, r *http.Request) {
+		serveBody(bodies[gen.Load()%int64(len(bodies))])(w, r)
+	})
+	v := remoteVerifier(t, iss, js.URL(), jwtguard.WithRefreshInterval(time.Millisecond, 3*time.Millisecond))
+	mustReady(t, v)
+
+	stop := make(chan struct{})
+	var rot sync.WaitGroup
+	rot.Add(1)
+	go func() { // rotate the published set every 2 ms
+		defer rot.Done()
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				gen.Add(1)
+			}
+		}
+	}()
+
+	stableTok := mintWith(iss, stable, nil)
+	rotTok := make([]string, len(rotating))
+	for i, k := range rotating {
+		rotTok[i] = mintWith(iss, k, nil)
+	}
+	atk := mintWith(iss, newEdKey(t, "r1"), nil) // a foreign key under a rotating kid
+	var wg sync.WaitGroup
+	var stableOK, rotOK, rotMissing atomic.Int64
+	for g := range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 3 {
+				ctx := context.Background()
+				if _, err := v.Verify(ctx, stableTok); err != nil {
+					t.Errorf("stable key failed during rotation: %v", err)
+					return
+				}
+				stableOK.Add(1)
+				_, err := v.Verify(ctx, rotTok[(g+i)%len(rotTok)])
+				switch {
+				case err == nil:
+					rotOK.Add(1)
+				case errors.Is(err, jwtguard.ErrKeyNotFound):
+					rotMissing.Add(1)
+				default:
+					t.Errorf("rotating key: unexpected error %v", err)
+					return
+				}
+				if _, err := v.Verify(ctx, atk); err == nil {
+					t.Error("accepted a foreign key under a rotating kid")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	rot.Wait()
+	if stableOK.Load() != 3000 {
+		t.Fatalf("stable verifications: %d, want 3000", stableOK.Load())
+	}
+	if rotOK.Load() == 0 {
+		t.Fatal("no rotating-key token was ever accepted")
+	}
+	t.Logf("rotating kids: %d accepted, %d not (yet/any more) published; %d JWKS fetches, %d rotations",
+		rotOK.Load(), rotMissing.Load(), js.hits.Load(), gen.Load())
+}
+
+func TestJWKSCacheControl(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	body := iss.JWKS()
+	cases := []struct {
+		name     string
+		cc       string
+		min, max time.Duration
+		// quiet: no refresh may happen within this window after the first
+		// load; eventually: a refresh must eventually happen.
+		quiet      time.Duration
+		eventually bool
+	}{
+		// max-age=1 is honoured (not the 15 min default, not min).
+		{name: "within-bounds", cc: "public, max-age=1", min: 10 * time.Millisecond, max: time.Hour, quiet: 300 * time.Millisecond, eventually: true},
+		// max-age=3600 is capped at max (50 ms).
+		{name: "above-max", cc: "max-age=3600", min: 10 * time.Millisecond, max: 50 * time.Millisecond, eventually: true},
+		// max-age=1 is raised to min (1 h): no refresh in the window.
+		{name: "below-min", cc: "max-age=1", min: time.Hour, max: 2 * time.Hour, quiet: 1500 * time.Millisecond},
+		// no-store: the default (15 min), clamped to [min, max].
+		{name: "no-store-default", cc: "no-store", min: 10 * time.Millisecond, max: time.Hour, quiet: 300 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			js := newJWKSServer(t, serveBody(body, "Cache-Control", tc.cc))
+			v := remoteVerifier(t, iss, js.URL(), jwtguard.WithRefreshInterval(tc.min, tc.max))
+			mustReady(t, v)
+			if tc.quiet > 0 {
+				time.Sleep(tc.quiet)
+				if n := js.hits.Load(); n != 1 {
+					t.Fatalf("%d fetches within %s, want 1 (Cache-Control %q, bounds [%s, %s])", n, tc.quiet, tc.cc, tc.min, tc.max)
+				}
+			}
+			if tc.eventually {
+				waitFor(t, "a scheduled refresh", func() bool { return js.hits.Load() >= 2 })
+			}
+		})
+	}
+}
+
+func TestJWKSInsecureURLs(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	base := []jwtguard.Option{jwtguard.WithIssuer("https://idp.example.com"), jwtguard.WithAudience("api"), jwtguard.WithAlgorithms("RS256")}
+	cases := []struct {
+		name    string
+		opt     jwtguard.Option
+		extra   []jwtguard.Option
+		wantErr string // "" = New succeeds
+	}{
+		{name: "http-remote-jwks", opt: jwtguard.WithJWKS("http://idp.example.com/jwks.json"), wantErr: "WithInsecureHTTP"},
+		{name: "http-remote-discovery", opt: jwtguard.WithDiscovery("http://idp.example.com"), wantErr: "WithInsecureHTTP"},
+		{name: "http-private-ip", opt: jwtguard.WithJWKS("http://10.0.0.1/jwks.json"), wantErr: "WithInsecureHTTP"},
+		{name: "ftp", opt: jwtguard.WithJWKS("ftp://idp.example.com/jwks.json"), wantErr: "https"},
+		{name: "file", opt: jwtguard.WithJWKS("file:///etc/jwks.json"), wantErr: "WithJWKS"},
+		{name: "credentials-in-url", opt: jwtguard.WithJWKS("https://user:pass@idp.example.com/jwks.json"), wantErr: "credentials"},
+		{name: "no-host", opt: jwtguard.WithJWKS("https:///jwks.json"), wantErr: "WithJWKS"},
+		{name: "http-remote-allowed-explicitly", opt: jwtguard.WithJWKS("http://idp.example.com/jwks.json"), extra: []jwtguard.Option{jwtguard.WithInsecureHTTP()}},
+		{name: "http-loopback", opt: jwtguard.WithJWKS("http://127.0.0.1:1/jwks.json")},
+		{name: "http-localhost", opt: jwtguard.WithJWKS("http://localhost:1/jwks.json")},
+		{name: "https-remote", opt: jwtguard.WithJWKS("https://idp.example.com/jwks.json")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := append(append([]jwtguard.Option{tc.opt}, base...), tc.extra...)
+			v, err := jwtguard.New(opts...)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				_ = v.Close()
+				return
+			}
+			if err == nil {
+				_ = v.Close()
+				t.Fatalf("New accepted an insecure key URL")
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("New error %q does not mention %q", err, tc.wantErr)
+			}
+		})
+	}
+
+	// A discovery document on loopback pointing its jwks_uri at a plain-http
+	// remote host is refused too: keys never load.
+	t.Run("discovered-http-jwks-uri", func(t *testing.T) {
+		t.Parallel()
+		var disc *httptest.Server
+		disc = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = json.NewEncoder(w).Encode(map[string]string{"issuer": disc.URL, "jwks_uri": "http://idp.example.com/jwks.json"})
+		}))
+		t.Cleanup(disc.Close)
+		v, err := jwtguard.New(jwtguard.WithDiscovery(disc.URL), jwtguard.WithAudience("api"), jwtguard.WithAlgorithms("RS256"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = v.Close() })
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		if err := v.Ready(ctx); !errors.Is(err, jwtguard.ErrKeysUnavailable) || !strings.Contains(err.Error(), "jwks_uri") {
+			t.Fatalf("Ready = %v, want ErrKeysUnavailable naming jwks_uri", err)
+		}
+	})
+
+	// A discovery document naming another issuer is refused.
+	t.Run("discovery-issuer-mismatch", func(t *testing.T) {
+		t.Parallel()
+		var disc *httptest.Server
+		disc = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = json.NewEncoder(w).Encode(map[string]string{"issuer": iss.URL(), "jwks_uri": iss.JWKSURL()})
+		}))
+		t.Cleanup(disc.Close)
+		v, err := jwtguard.New(jwtguard.WithDiscovery(disc.URL), jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithAlgorithms("RS256"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = v.Close() })
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		if err := v.Ready(ctx); !errors.Is(err, jwtguard.ErrKeysUnavailable) {
+			t.Fatalf("Ready = %v, want ErrKeysUnavailable", err)
+		}
+		wantVerify(t, v, iss.Mint(nil), jwtguard.ErrKeysUnavailable)
+	})
+}
