@@ -212,6 +212,9 @@ func (v *Verifier) issuerFor(ctx context.Context, iss string) (*issuerEntry, err
 			return nil, err
 		}
 	}
+	if _, err := e.src.current(); err == nil {
+		return e, nil
+	}
 	// A new remote source loads in the background; give it the fetch
 	// timeout (or the request's deadline, if sooner) to do so.
 	rctx, cancel := context.WithTimeout(ctx, v.cfg.fetchTimeout)
