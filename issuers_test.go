@@ -172,6 +172,9 @@ func TestMultiIssuerUnknownIssuerNoRequest(t *testing.T) {
 	// The "unknown issuer" token must fail on its issuer, nothing else.
 	_, err := v.Verify(context.Background(), tokens["unknown issuer"])
 	miWant(t, nil, err, jwtguard.ErrInvalidIssuer)
+	if je := jwtguard.AsError(err); je.Status != http.StatusUnauthorized || je.Code != jwtguard.CodeInvalidToken {
+		t.Fatalf("unknown issuer gives %d %q, want 401 invalid_token", je.Status, je.Code)
+	}
 	if n := evilHits.Load(); n != 0 {
 		t.Fatalf("the unknown issuer's server got %d requests", n)
 	}
