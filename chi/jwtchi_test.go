@@ -1,6 +1,7 @@
 package jwtchi_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -82,5 +83,48 @@ func TestRequireTenantParamMissingParam(t *testing.T) {
 	r.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden {
 		t.Fatalf("status %d, want 403", rec.Code)
+	}
+}
+
+func TestErrorHandler(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	v := iss.Verifier(t)
+	var seen []error
+	r := chi.NewRouter()
+	r.Use(jwtchi.Middleware(v, jwtchi.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
+		seen = append(seen, err)
+		w.WriteHeader(http.StatusTeapot)
+	})))
+	r.With(jwtchi.RequireTenantParam("tenant")).Get("/tenants/{tenant}/orders", final)
+
+	cases := []struct {
+		name   string
+		token  string
+		status int
+		want   error
+	}{
+		{"expired", iss.Expired(), http.StatusTeapot, jwtguard.ErrTokenExpired},
+		{"tenant denial also uses the handler", iss.Mint(jwtguardtest.Claims{"tenant_id": "globex"}), http.StatusTeapot, jwtguard.ErrForbidden},
+		{"allowed", iss.Mint(jwtguardtest.Claims{"tenant_id": "acme"}), http.StatusOK, nil},
+	}
+	for _, c := range cases {
+		seen = nil
+		req := httptest.NewRequest(http.MethodGet, "/tenants/acme/orders", nil)
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		if rec.Code != c.status {
+			t.Fatalf("%s: status %d, want %d", c.name, rec.Code, c.status)
+		}
+		if c.want == nil {
+			if len(seen) != 0 {
+				t.Fatalf("%s: error handler called with %v", c.name, seen)
+			}
+			continue
+		}
+		if len(seen) != 1 || !errors.Is(seen[0], c.want) {
+			t.Fatalf("%s: error handler saw %v, want %v", c.name, seen, c.want)
+		}
 	}
 }
