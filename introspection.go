@@ -63,6 +63,7 @@ func ClientSecretBasic(clientID, secret string) ClientAuth {
 	return clientSecretBasic{id: clientID, secret: secret}
 }
 
+// Apply sets the Authorization header.
 func (c clientSecretBasic) Apply(_ string, _ url.Values, h http.Header) error {
 	cred := url.QueryEscape(c.id) + ":" + url.QueryEscape(c.secret)
 	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cred)))
@@ -99,6 +100,7 @@ func PrivateKeyJWT(clientID string, key crypto.Signer, alg, kid string) (ClientA
 	return &privateKeyJWT{id: clientID, alg: alg, kid: kid, key: key, now: time.Now}, nil
 }
 
+// Apply adds a freshly signed client_assertion to the form.
 func (p *privateKeyJWT) Apply(endpoint string, form url.Values, _ http.Header) error {
 	var jti [16]byte
 	_, _ = rand.Read(jti[:])
@@ -255,6 +257,7 @@ func (c *config) validateIntrospection() error {
 	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	in.client = cl
 	in.cache = map[string]introEntry{}
+	in.inflight = map[string]*introCall{}
 	return nil
 }
 
@@ -269,8 +272,17 @@ type introspector struct {
 	negTTL   time.Duration
 	size     int
 
-	mu    sync.RWMutex
-	cache map[string]introEntry
+	mu       sync.RWMutex
+	cache    map[string]introEntry
+	inflight map[string]*introCall // one request per token at a time
+}
+
+// introCall is a request in flight, shared by concurrent lookups of the
+// same token.
+type introCall struct {
+	done chan struct{}
+	c    *Claims
+	err  error
 }
 
 type introEntry struct {
@@ -358,36 +370,50 @@ func (v *Verifier) judgeIntrospected(c *Claims, now time.Time) error {
 
 // lookup returns the claims of an active token, nil for an inactive one, or
 // an error wrapping ErrRevocationUnavailable (endpoint problems) or a claim
-// error (an active answer with invalid claims).
+// error (an active answer with invalid claims). Concurrent lookups of one
+// token share one request.
 func (in *introspector) lookup(ctx context.Context, v *Verifier, token string, now time.Time) (*Claims, error) {
-	if in.size > 0 {
-		in.mu.RLock()
-		e, ok := in.cache[token]
-		in.mu.RUnlock()
-		if ok && now.Before(e.until) {
-			return e.c, nil
+	in.mu.RLock()
+	e, ok := in.cache[token]
+	in.mu.RUnlock()
+	if ok && now.Before(e.until) {
+		return e.c, nil
+	}
+	in.mu.Lock()
+	if call, ok := in.inflight[token]; ok {
+		in.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.c, call.err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: introspection: %v", ErrRevocationUnavailable, ctx.Err())
 		}
 	}
-	c, err := in.call(ctx, v, token)
-	if err != nil {
-		return nil, err
-	}
+	call := &introCall{done: make(chan struct{})}
+	in.inflight[token] = call
+	in.mu.Unlock()
+
+	// The shared request does not die with the first caller's context; it
+	// has its own timeout.
+	call.c, call.err = in.call(context.WithoutCancel(ctx), v, token)
 	ttl := in.negTTL
-	if c != nil {
-		ttl = min(in.posTTL, c.ExpiresAt.Sub(now))
+	if call.c != nil {
+		ttl = min(in.posTTL, call.c.ExpiresAt.Sub(now))
 	}
-	if in.size > 0 && ttl > 0 {
-		in.mu.Lock()
+	in.mu.Lock()
+	if call.err == nil && in.size > 0 && ttl > 0 {
 		if _, exists := in.cache[token]; !exists && len(in.cache) >= in.size {
 			for k := range in.cache { // evict an arbitrary entry: bounded under floods
 				delete(in.cache, k)
 				break
 			}
 		}
-		in.cache[token] = introEntry{c: c, until: now.Add(ttl)}
-		in.mu.Unlock()
+		in.cache[token] = introEntry{c: call.c, until: now.Add(ttl)}
 	}
-	return c, nil
+	delete(in.inflight, token)
+	in.mu.Unlock()
+	close(call.done)
+	return call.c, call.err
 }
 
 // call asks the endpoint once.

@@ -379,3 +379,48 @@ func TestWithIntrospectionValidation(t *testing.T) {
 	}
 	v.Close()
 }
+
+// TestIntrospectionSharedRequest: concurrent requests with the same new
+// opaque token cause one call to the endpoint, not one each.
+func TestIntrospectionSharedRequest(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var hits atomic.Int64
+	exp := time.Now().Add(time.Hour).Unix()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"active":true,"sub":"u","aud":%q,"exp":%d}`, jwtguardtest.DefaultAudience, exp)
+	}))
+	defer srv.Close()
+	v, err := jwtguard.New(jwtguard.WithIntrospection(srv.URL, jwtguard.ClientSecretBasic("c", "s")),
+		jwtguard.WithoutIssuerCheck(), jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithAlgorithms("ES256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	const n = 10
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := v.Verify(context.Background(), "shared-opaque-token")
+			errs <- err
+		}()
+	}
+	for hits.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// Give the other callers time to pile up behind the first request (a
+	// shorter wait can only hide a failure, never cause one).
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := hits.Load(); got != 1 {
+		t.Fatalf("%d endpoint calls for one token, want 1", got)
+	}
+}

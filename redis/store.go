@@ -29,8 +29,8 @@
 // verifier fails closed (503, [jwtguard.ErrRevocationUnavailable]). Give the
 // client short timeouts so that a request does not hang on an unreachable
 // Redis: e.g. DialTimeout and ReadTimeout of a few hundred milliseconds,
-// ContextTimeoutEnabled: true, and few retries; [WithTimeout] bounds each
-// check through its context.
+// ContextTimeoutEnabled: true, and few retries (MaxRetries, DialerRetries).
+// [WithTimeout] bounds each call through its context.
 //
 // Durability: revocations live as long as Redis keeps its data. Enable AOF
 // or RDB persistence (or a replica with Sentinel) so that a Redis restart

@@ -90,7 +90,7 @@ func run(addr, redisAddr string, check bool) error {
 	if redisAddr != "" {
 		client := redis.NewClient(&redis.Options{
 			Addr: redisAddr, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond,
-			WriteTimeout: 500 * time.Millisecond, ContextTimeoutEnabled: true, MaxRetries: 1,
+			WriteTimeout: 500 * time.Millisecond, ContextTimeoutEnabled: true, MaxRetries: 1, DialerRetries: 1,
 		})
 		defer client.Close()
 		if err := client.Ping(context.Background()).Err(); err != nil {
