@@ -727,10 +727,21 @@ func TestJWKSCacheControl(t *testing.T) {
 	}
 }
 
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 func TestJWKSInsecureURLs(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
-	base := []jwtguard.Option{jwtguard.WithIssuer("https://idp.example.com"), jwtguard.WithAudience("api"), jwtguard.WithAlgorithms("RS256")}
+	// The verifiers that New accepts start fetching in the background; this
+	// client never dials, so no request leaves the machine.
+	offline := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("offline test client")
+	})}
+	base := []jwtguard.Option{jwtguard.WithIssuer("https://idp.example.com"), jwtguard.WithAudience("api"),
+		jwtguard.WithAlgorithms("RS256"), jwtguard.WithHTTPClient(offline)}
 	cases := []struct {
 		name    string
 		opt     jwtguard.Option
@@ -739,7 +750,7 @@ func TestJWKSInsecureURLs(t *testing.T) {
 	}{
 		{name: "http-remote-jwks", opt: jwtguard.WithJWKS("http://idp.example.com/jwks.json"), wantErr: "WithInsecureHTTP"},
 		{name: "http-remote-discovery", opt: jwtguard.WithDiscovery("http://idp.example.com"), wantErr: "WithInsecureHTTP"},
-		{name: "http-private-ip", opt: jwtguard.WithJWKS("http://10.0.0.1/jwks.json"), wantErr: "WithInsecureHTTP"},
+		{name: "http-private-ip", opt: jwtguard.WithJWKS("http://192.0.2.1/jwks.json"), wantErr: "WithInsecureHTTP"},
 		{name: "ftp", opt: jwtguard.WithJWKS("ftp://idp.example.com/jwks.json"), wantErr: "https"},
 		{name: "file", opt: jwtguard.WithJWKS("file:///etc/jwks.json"), wantErr: "WithJWKS"},
 		{name: "credentials-in-url", opt: jwtguard.WithJWKS("https://user:pass@idp.example.com/jwks.json"), wantErr: "credentials"},
