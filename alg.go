@@ -11,8 +11,8 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"hash"
-	"math/big"
 	"strings"
+	"sync"
 )
 
 // family groups algorithms by the kind of key they need (RFC 7518 §3.1).
@@ -72,6 +72,39 @@ type verifyKey struct {
 	ec     *ecdsa.PublicKey
 	ed     ed25519.PublicKey
 	secret []byte
+
+	// macs pools keyed HMAC states for secret, one pool per hash
+	// (SHA-256, SHA-384, SHA-512): hmac.New costs several allocations and
+	// two hash blocks, Reset costs neither.
+	macs [3]sync.Pool
+}
+
+// macState is a pooled HMAC with room for its output.
+type macState struct {
+	mac hash.Hash
+	sum [sha512.Size]byte
+}
+
+// verifyHMAC checks an HS256/HS384/HS512 signature in constant time.
+func (k *verifyKey) verifyHMAC(h crypto.Hash, msg, sig []byte) bool {
+	i := 0
+	switch h {
+	case crypto.SHA384:
+		i = 1
+	case crypto.SHA512:
+		i = 2
+	}
+	pool := &k.macs[i]
+	st, _ := pool.Get().(*macState)
+	if st == nil {
+		st = &macState{mac: hmac.New(func() hash.Hash { return newHash(h) }, k.secret)}
+	}
+	st.mac.Write(msg)
+	sum := st.mac.Sum(st.sum[:0])
+	ok := len(sig) == len(sum) && subtle.ConstantTimeCompare(sum, sig) == 1
+	st.mac.Reset()
+	pool.Put(st)
+	return ok
 }
 
 // fits reports whether the key may be used with the algorithm: the key type
@@ -143,11 +176,7 @@ func digest(h crypto.Hash, msg []byte, buf *[64]byte) []byte {
 func verifySig(a *algSpec, k *verifyKey, msg, sig []byte) bool {
 	switch a.family {
 	case famHMAC:
-		mac := hmac.New(func() hash.Hash { return newHash(a.hash) }, k.secret)
-		mac.Write(msg)
-		var out [64]byte
-		sum := mac.Sum(out[:0])
-		return len(sig) == len(sum) && subtle.ConstantTimeCompare(sum, sig) == 1
+		return k.verifyHMAC(a.hash, msg, sig)
 	case famRSA:
 		var buf [64]byte
 		return rsa.VerifyPKCS1v15(k.rsa, a.hash, digest(a.hash, msg, &buf), sig) == nil
@@ -156,23 +185,62 @@ func verifySig(a *algSpec, k *verifyKey, msg, sig []byte) bool {
 		return rsa.VerifyPSS(k.rsa, a.hash, digest(a.hash, msg, &buf), sig,
 			&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: a.hash}) == nil
 	case famECDSA:
-		// RFC 7518 §3.4: R || S, each exactly the curve's byte size. Zero
-		// or out-of-range values are rejected by ecdsa.Verify; the explicit
-		// zero check documents the CVE-2022-21449 shape.
+		// RFC 7518 §3.4: R || S, each exactly the curve's byte size. r or s
+		// of zero (the CVE-2022-21449 shape) is refused here; out-of-range
+		// values by ecdsa.VerifyASN1.
 		if len(sig) != 2*a.size {
 			return false
 		}
-		r := new(big.Int).SetBytes(sig[:a.size])
-		s := new(big.Int).SetBytes(sig[a.size:])
-		if r.Sign() == 0 || s.Sign() == 0 {
+		var dbuf [2*66 + 8]byte
+		der, ok := ecdsaDER(dbuf[:0], sig, a.size)
+		if !ok {
 			return false
 		}
 		var buf [64]byte
-		return ecdsa.Verify(k.ec, digest(a.hash, msg, &buf), r, s)
+		return ecdsa.VerifyASN1(k.ec, digest(a.hash, msg, &buf), der)
 	case famEdDSA:
 		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k.ed, msg, sig)
 	}
 	return false
+}
+
+// ecdsaDER converts a JOSE ECDSA signature (R || S, each size bytes, big
+// endian) into the ASN.1 DER form SEQUENCE { INTEGER r, INTEGER s } that
+// ecdsa.VerifyASN1 takes, appending to dst. It is what ecdsa.Verify does
+// internally, without the big.Int round trip. It reports false when r or s
+// is zero.
+func ecdsaDER(dst, sig []byte, size int) ([]byte, bool) {
+	r, s := trimLeadingZeros(sig[:size]), trimLeadingZeros(sig[size:])
+	if len(r) == 0 || len(s) == 0 {
+		return nil, false
+	}
+	intLen := func(v []byte) int {
+		if v[0]&0x80 != 0 {
+			return len(v) + 1 // a 0x00 keeps the INTEGER positive
+		}
+		return len(v)
+	}
+	body := 2 + intLen(r) + 2 + intLen(s) // at most 2+67+2+67 = 138 (P-521)
+	dst = append(dst, 0x30)
+	if body >= 0x80 {
+		dst = append(dst, 0x81)
+	}
+	dst = append(dst, byte(body))
+	for _, v := range [2][]byte{r, s} {
+		dst = append(dst, 0x02, byte(intLen(v)))
+		if v[0]&0x80 != 0 {
+			dst = append(dst, 0)
+		}
+		dst = append(dst, v...)
+	}
+	return dst, true
+}
+
+func trimLeadingZeros(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
 }
 
 // looksLikePublicKey reports whether an HMAC secret is in fact a public key

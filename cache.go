@@ -2,6 +2,7 @@ package jwtguard
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 	"time"
 )
@@ -9,8 +10,16 @@ import (
 // WithCache keeps up to size verified tokens in memory so a repeated token
 // skips signature work. An entry lives no longer than the token's exp and
 // ttl; exp/nbf are re-checked and the revocation store is asked on every
-// hit; entries verified with a key set that has since changed are not used.
-// size 0 (the default) disables the cache.
+// hit; entries verified with a key set that has since changed (a key added,
+// rotated or removed) are not used again. Memory is bounded by size: under
+// a flood of distinct tokens, arbitrary entries are evicted.
+//
+// size 0 (the default) disables the cache. A cached hit costs well under a
+// microsecond instead of tens of microseconds for an RSA or ECDSA signature
+// check; the price is that up to size live bearer tokens are kept in the
+// process's memory. The claims returned for a hit are a copy of the cached
+// ones; their slices (Audience, Roles, Scopes) are shared and must be
+// treated as read-only.
 func WithCache(size int, ttl time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if size < 0 || size > 10_000_000 {
@@ -29,7 +38,7 @@ const cacheShards = 16
 // tokenCache is a sharded, bounded map from token to verified claims. When a
 // shard is full, an arbitrary entry is evicted (Go map iteration order), which
 // keeps memory bounded under floods of unique tokens without bookkeeping on
-// the hit path.
+// the hit path. Only verified tokens are ever inserted.
 type tokenCache struct {
 	seed   maphash.Seed
 	ttl    time.Duration
@@ -44,9 +53,9 @@ type cacheShard struct {
 
 type cacheEntry struct {
 	c       *Claims
-	ks      *keySet
-	src     keySource
-	expires time.Time
+	ks      *keySet   // the key set that verified the token
+	src     keySource // where ks came from
+	expires time.Time // min(exp, insertion + ttl)
 }
 
 func newTokenCache(size int, ttl time.Duration) *tokenCache {
@@ -58,12 +67,21 @@ func newTokenCache(size int, ttl time.Duration) *tokenCache {
 	return tc
 }
 
+// shard picks a shard from the token's last bytes: they belong to the
+// signature, which for a verified token (the only kind ever inserted) the
+// holder cannot choose. Hashing 16 bytes instead of the whole token keeps the
+// shard choice cheap; the map still compares the full token.
 func (tc *tokenCache) shard(token string) *cacheShard {
-	return &tc.shards[maphash.String(tc.seed, token)%cacheShards]
+	tail := token
+	if len(tail) > 16 {
+		tail = tail[len(tail)-16:]
+	}
+	return &tc.shards[maphash.String(tc.seed, tail)%cacheShards]
 }
 
 // get returns the cached claims if the entry is fresh and its key set is
-// still the current one of its source.
+// still the current one of its source. The caller must copy them before
+// handing them out.
 func (tc *tokenCache) get(token string, now time.Time) (*Claims, bool) {
 	s := tc.shard(token)
 	s.mu.RLock()
@@ -73,33 +91,60 @@ func (tc *tokenCache) get(token string, now time.Time) (*Claims, bool) {
 		return nil, false
 	}
 	if now.After(e.expires) {
-		s.mu.Lock()
-		delete(s.m, token)
-		s.mu.Unlock()
+		s.remove(token, e.c)
 		return nil, false
 	}
 	if ks, err := e.src.current(); err != nil || ks != e.ks {
-		s.mu.Lock()
-		delete(s.m, token)
-		s.mu.Unlock()
+		s.remove(token, e.c)
 		return nil, false
 	}
 	return e.c, true
 }
 
+// remove deletes token's entry if it still holds c.
+func (s *cacheShard) remove(token string, c *Claims) {
+	s.mu.Lock()
+	if e, ok := s.m[token]; ok && e.c == c {
+		delete(s.m, token)
+	}
+	s.mu.Unlock()
+}
+
+// put stores c (which the cache then owns) for token, verified with ks from
+// src at now.
 func (tc *tokenCache) put(token string, c *Claims, src keySource, ks *keySet, now time.Time) {
 	exp := now.Add(tc.ttl)
 	if c.ExpiresAt.Before(exp) {
 		exp = c.ExpiresAt
 	}
+	if !now.Before(exp) {
+		return
+	}
+	// A caller that appends to its copy's slices must not write into the
+	// arrays the cached claims share.
+	c.Audience, c.Roles, c.Scopes = slices.Clip(c.Audience), slices.Clip(c.Roles), slices.Clip(c.Scopes)
 	s := tc.shard(token)
 	s.mu.Lock()
-	if _, exists := s.m[token]; !exists && len(s.m) >= tc.per {
-		for k := range s.m {
-			delete(s.m, k)
-			break
+	if len(s.m) >= tc.per {
+		if _, exists := s.m[token]; !exists {
+			for k := range s.m {
+				delete(s.m, k)
+				break
+			}
 		}
 	}
 	s.m[token] = cacheEntry{c: c, ks: ks, src: src, expires: exp}
 	s.mu.Unlock()
+}
+
+// len returns the number of entries (for tests).
+func (tc *tokenCache) len() int {
+	n := 0
+	for i := range tc.shards {
+		s := &tc.shards[i]
+		s.mu.RLock()
+		n += len(s.m)
+		s.mu.RUnlock()
+	}
+	return n
 }

@@ -1,9 +1,11 @@
 package jwtguard
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
@@ -75,9 +77,64 @@ type header struct {
 // maxHeaderDepth bounds JSON nesting in the header.
 const maxHeaderDepth = 8
 
-// parseHeader decodes and checks the JOSE header (RFC 7515 §4). Unknown
+// decodeHeader base64url-decodes the header part and parses it. The decoded
+// JSON lives in one exact-size allocation that is never written again, so
+// kid and typ can be read from it without copies (see [viewString]).
+func decodeHeader(hs string) (header, error) {
+	n := decodedLen(len(hs))
+	if n < 0 {
+		return header{}, fmt.Errorf("%w: header: %v", ErrMalformedToken, errBase64)
+	}
+	data, err := appendBase64(make([]byte, 0, n), hs)
+	if err != nil {
+		return header{}, fmt.Errorf("%w: header: %v", ErrMalformedToken, err)
+	}
+	return parseHeader(data)
+}
+
+// viewString returns the Go string of a JSON string value. Without escapes
+// it is a view into raw, not a copy: raw must never be modified afterwards.
+func viewString(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", strictjson.ErrType
+	}
+	if len(raw) == 2 {
+		return "", nil
+	}
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return strictjson.String(raw)
+	}
+	return unsafe.String(&raw[1], len(raw)-2), nil
+}
+
+// internAlg returns the canonical name for a JSON string holding a
+// supported algorithm without allocating; other values are copied.
+func internAlg(raw []byte) (string, error) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if a, ok := supportedAlgs[string(raw[1:len(raw)-1])]; ok {
+			return a.name, nil
+		}
+	}
+	return strictjson.String(raw)
+}
+
+// internTyp returns common typ values without allocating.
+func internTyp(raw []byte) (string, error) {
+	switch string(raw) {
+	case `"JWT"`:
+		return "JWT", nil
+	case `"at+jwt"`:
+		return "at+jwt", nil
+	case `"application/at+jwt"`:
+		return "application/at+jwt", nil
+	}
+	return viewString(raw)
+}
+
+// parseHeader checks the decoded JOSE header (RFC 7515 §4). Unknown
 // members are ignored; keys offered by the token (jwk, jku, x5u, x5c) are
-// never used.
+// never used. data must not be modified after the call: kid and typ may
+// point into it.
 func parseHeader(data []byte) (header, error) {
 	var h header
 	var hasAlg bool
@@ -86,17 +143,17 @@ func parseHeader(data []byte) (header, error) {
 		switch string(key) {
 		case "alg":
 			hasAlg = true
-			h.alg, err = strictjson.String(val)
+			h.alg, err = internAlg(val)
 			if err != nil {
 				return fmt.Errorf("%w: alg is not a string", ErrMalformedToken)
 			}
 		case "kid":
-			h.kid, err = strictjson.String(val)
+			h.kid, err = viewString(val)
 			if err != nil {
 				return fmt.Errorf("%w: kid is not a string", ErrMalformedToken)
 			}
 		case "typ":
-			h.typ, err = strictjson.String(val)
+			h.typ, err = internTyp(val)
 			if err != nil {
 				return fmt.Errorf("%w: typ is not a string", ErrMalformedToken)
 			}
@@ -132,6 +189,12 @@ func parseHeader(data []byte) (header, error) {
 		return h, fmt.Errorf("%w: header has no alg", ErrMalformedToken)
 	}
 	return h, nil
+}
+
+// stringBytes returns a read-only view of s as a byte slice, without
+// copying. Callers must never write to it.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // splitToken splits a compact JWS into its three parts without allocating.

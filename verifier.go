@@ -306,12 +306,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		}
 		return nil, fmt.Errorf("%w: a JWS must have three dot-separated parts", ErrMalformedToken)
 	}
-	var hbuf [512]byte
-	hdrJSON, err := appendBase64(hbuf[:0], hs)
-	if err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrMalformedToken, err)
-	}
-	hdr, err := parseHeader(hdrJSON)
+	hdr, err := decodeHeader(hs)
 	if err != nil {
 		return nil, err
 	}
@@ -380,8 +375,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return c, ErrKeyNotFound
 	}
 	verified := false
-	var mbuf [2048]byte
-	m := append(mbuf[:0], msg...)
+	m := stringBytes(msg) // read-only view of the signing input, no copy
 	for _, k := range cands {
 		if verifySig(spec, k, m, sig) {
 			verified = true
