@@ -361,6 +361,9 @@ func fuzzCheckAccepted(t *testing.T, token string, c *Claims) {
 
 func FuzzVerify(f *testing.F) {
 	v := fuzzVerifier(f)
+	// The same configuration with the token cache: verdicts must not depend
+	// on it, also when the token is seen a second time.
+	cached := fuzzVerifier(f, WithCache(256, time.Minute))
 	// Valid tokens for every algorithm, and the same header/payload for the
 	// signed mode.
 	for i, alg := range fuzzAlgs {
@@ -401,9 +404,23 @@ func FuzzVerify(f *testing.F) {
 	f.Add(parts[0]+"."+parts[1]+"."+parts[2]+parts[2], []byte(nil), []byte(nil), uint8(3))
 	f.Add(parts[0]+"."+parts[1]+"==."+parts[2], []byte(nil), []byte(nil), uint8(3))
 
+	sameVerdict := func(t *testing.T, token string, c *Claims, err error) {
+		t.Helper()
+		for range 2 {
+			c2, err2 := cached.Verify(context.Background(), token)
+			if (err == nil) != (err2 == nil) {
+				t.Fatalf("cache changes the verdict: %v vs %v", err, err2)
+			}
+			if err == nil && (c2.Subject != c.Subject || c2.Issuer != c.Issuer || !c2.ExpiresAt.Equal(c.ExpiresAt)) {
+				t.Fatal("cache changes the claims")
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, token string, hdr, payload []byte, which uint8) {
 		ctx := context.Background()
-		if c, err := v.Verify(ctx, token); err == nil {
+		c, err := v.Verify(ctx, token)
+		sameVerdict(t, token, c, err)
+		if err == nil {
 			fuzzCheckAccepted(t, token, c)
 		} else {
 			var e *Error
@@ -421,7 +438,9 @@ func FuzzVerify(f *testing.F) {
 		}
 		alg := fuzzAlgs[int(which)%len(fuzzAlgs)]
 		signed := fuzzMint(t, alg, hdr, payload)
-		if c, err := v.Verify(ctx, signed); err == nil {
+		c, err = v.Verify(ctx, signed)
+		sameVerdict(t, signed, c, err)
+		if err == nil {
 			fuzzCheckAccepted(t, signed, c)
 		}
 	})
