@@ -182,3 +182,18 @@ func BenchmarkCacheFlood(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkVerifyRejected measures refusing a token with a bad signature:
+// floods of bad tokens must stay cheap.
+func BenchmarkVerifyRejected(b *testing.B) {
+	v := perfVerifier(b)
+	tok := newPerfMinter(time.Now()).mint(1)
+	tok = tok[:len(tok)-2] + "AA"
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, tok); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -76,7 +75,7 @@ func New(opts ...Option) (*Verifier, error) {
 		return nil, err
 	}
 	if cfg.log == nil {
-		cfg.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.log = slog.New(slog.DiscardHandler)
 	}
 	v := &Verifier{
 		cfg:       cfg,
