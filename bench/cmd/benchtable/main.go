@@ -1,0 +1,325 @@
+// Command benchtable runs the jwtguard benchmark module in one go and
+// prints markdown tables: ns/op, B/op and allocs/op (median of -count runs)
+// for every implementation and algorithm, with ratios to the minimal
+// hand-written floor and to the fastest peer, and a check of the
+// performance goals.
+//
+//	cd bench && go run ./cmd/benchtable -count 3 > results.md
+//
+// The raw `go test -bench` output goes to stderr as it is produced.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type result struct {
+	ns, bytes, allocs []float64
+	extra             map[string][]float64
+}
+
+type key struct{ group, alg, impl string }
+
+var algs = []string{"HS256", "RS256", "ES256", "EdDSA"}
+
+const (
+	floorName = "floor: minimal verifier"
+	coldName  = "jwtguard Verify cold"
+)
+
+func main() {
+	count := flag.Int("count", 3, "runs per benchmark (the median is reported)")
+	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	bench := flag.String("bench", ".", "go test -bench regexp")
+	in := flag.String("in", "", "read saved `go test -bench` output from this file instead of running")
+	flag.Parse()
+
+	var src io.Reader
+	if *in != "" {
+		f, err := os.Open(*in)
+		if err != nil {
+			fatal(err)
+		}
+		defer f.Close()
+		src = f
+	} else {
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", *bench, "-benchmem",
+			"-count", strconv.Itoa(*count), "-benchtime", *benchtime, "-timeout", "60m", ".")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			fatal(err)
+		}
+		defer func() {
+			if err := cmd.Wait(); err != nil {
+				fatal(fmt.Errorf("go test: %w", err))
+			}
+		}()
+		src = io.TeeReader(out, os.Stderr)
+	}
+	results, order := parse(src)
+	report(os.Stdout, results, order)
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "benchtable:", err)
+	os.Exit(1)
+}
+
+var line = regexp.MustCompile(`^Benchmark([A-Za-z]+)/(\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+// parse reads `go test -bench` output lines such as
+// "BenchmarkVerify/RS256/jwtguard_Verify_cold-2  30000  38000 ns/op  1200 B/op  19 allocs/op".
+func parse(r io.Reader) (map[key]*result, []key) {
+	res := map[key]*result{}
+	var order []key
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		// Benchmark<Group>/<alg>/<implementation>, or Benchmark<Group>/<name>.
+		k := key{group: m[1], impl: strings.ReplaceAll(m[2], "_", " ")}
+		if alg, impl, ok := strings.Cut(m[2], "/"); ok && slices.Contains(algs, alg) {
+			k.alg, k.impl = alg, strings.ReplaceAll(impl, "_", " ")
+		}
+		r := res[k]
+		if r == nil {
+			r = &result{extra: map[string][]float64{}}
+			res[k] = r
+			order = append(order, k)
+		}
+		f := strings.Fields(m[3])
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			switch f[i+1] {
+			case "ns/op":
+				r.ns = append(r.ns, v)
+			case "B/op":
+				r.bytes = append(r.bytes, v)
+			case "allocs/op":
+				r.allocs = append(r.allocs, v)
+			default:
+				r.extra[f[i+1]] = append(r.extra[f[i+1]], v)
+			}
+		}
+	}
+	return res, order
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func fmtNS(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e4:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.0f ns", ns)
+	}
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "–"
+	}
+	r := a / b
+	if r < 0.1 {
+		return fmt.Sprintf("%.4f×", r)
+	}
+	return fmt.Sprintf("%.2f×", r)
+}
+
+// isPeer tells peers from floors and jwtguard by name.
+func isPeer(impl string) bool {
+	return !strings.HasPrefix(impl, "floor") && !strings.HasPrefix(impl, "jwtguard")
+}
+
+func report(w io.Writer, res map[key]*result, order []key) {
+	ns := func(k key) float64 {
+		if r := res[k]; r != nil {
+			return median(r.ns)
+		}
+		return 0
+	}
+	fmt.Fprintf(w, "Run %s · %s · GOMAXPROCS %d · %s/%s · CPU: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, cpuModel())
+	groups := []struct{ name, title, floorGroup string }{
+		{"Verify", "Verify a token string (one goroutine)", "Verify"},
+		{"Middleware", "Through each library's own HTTP middleware (one goroutine)", "Verify"},
+		{"VerifyParallel", "Verify, b.RunParallel on all cores (ns/op = wall time per op)", "VerifyParallel"},
+		{"MiddlewareParallel", "Middleware, b.RunParallel on all cores", "VerifyParallel"},
+	}
+	for _, g := range groups {
+		var impls []string
+		for _, k := range order {
+			if k.group == g.name && !slices.Contains(impls, k.impl) {
+				impls = append(impls, k.impl)
+			}
+		}
+		if len(impls) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "### %s\n\n", g.title)
+		fmt.Fprintln(w, "| alg | implementation | ns/op | B/op | allocs/op | × minimal floor | × fastest peer |")
+		fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
+		for _, alg := range algs {
+			floor := ns(key{g.floorGroup, alg, floorName})
+			fastest := 0.0
+			for _, im := range impls {
+				if v := ns(key{g.name, alg, im}); isPeer(im) && v > 0 && (fastest == 0 || v < fastest) {
+					fastest = v
+				}
+			}
+			for _, im := range impls {
+				r := res[key{g.name, alg, im}]
+				if r == nil {
+					continue
+				}
+				name := im
+				if strings.HasPrefix(im, "jwtguard") {
+					name = "**" + im + "**"
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | %s | %s |\n", alg, name, fmtNS(median(r.ns)),
+					median(r.bytes), median(r.allocs), ratio(median(r.ns), floor), ratio(median(r.ns), fastest))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	// Benchmarks outside the four groups (JWKS flood, cache comparisons).
+	var other []key
+	for _, k := range order {
+		if !slices.Contains([]string{"Verify", "Middleware", "VerifyParallel", "MiddlewareParallel"}, k.group) {
+			other = append(other, k)
+		}
+	}
+	if len(other) > 0 {
+		fmt.Fprintln(w, "### Other benchmarks")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| benchmark | ns/op | B/op | allocs/op | other metrics |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---|")
+		for _, k := range other {
+			r := res[k]
+			var ex []string
+			for name, v := range r.extra {
+				ex = append(ex, fmt.Sprintf("%g %s", median(v), name))
+			}
+			sort.Strings(ex)
+			name := k.group + "/" + k.impl
+			if k.alg != "" {
+				name = k.group + "/" + k.alg + "/" + k.impl
+			}
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | %s |\n", name, fmtNS(median(r.ns)),
+				median(r.bytes), median(r.allocs), strings.Join(ex, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	goals(w, res, ns)
+}
+
+func goals(w io.Writer, res map[key]*result, ns func(key) float64) {
+	fmt.Fprintln(w, "### Goals")
+	fmt.Fprintln(w)
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**NOT met**"
+	}
+	fastestPeer := func(group, alg string) (float64, string) {
+		best, name := 0.0, ""
+		for k := range res {
+			if k.group == group && k.alg == alg && isPeer(k.impl) {
+				if v := ns(k); v > 0 && (best == 0 || v < best) {
+					best, name = v, k.impl
+				}
+			}
+		}
+		return best, name
+	}
+	for _, alg := range algs {
+		cold := ns(key{"Verify", alg, coldName})
+		if cold == 0 {
+			continue
+		}
+		floor := ns(key{"Verify", alg, floorName})
+		peer, peerName := fastestPeer("Verify", alg)
+		mw, mwName := fastestPeer("Middleware", alg)
+		fmt.Fprintf(w, "- %s cold Verify %s: %s × minimal floor (goal ≤ 1.15: %s); %s × fastest peer %s, %s × fastest peer middleware %s (goal < 1: %s)\n",
+			alg, fmtNS(cold), ratio(cold, floor), mark(floor > 0 && cold <= 1.15*floor), ratio(cold, peer), peerName,
+			ratio(cold, mw), mwName, mark(peer > 0 && cold < peer && (mw == 0 || cold < mw)))
+		for _, ad := range []string{"jwtguard nethttp", "jwtguard echo (jwtecho)", "jwtguard gin (jwtgin)"} {
+			if v := ns(key{"Middleware", alg, ad}); v > 0 {
+				fmt.Fprintf(w, "  - %s overhead over Verify: %s (goal ≤ 1 µs: %s)\n", ad, fmtNS(v-cold), mark(v-cold <= 1000))
+			}
+		}
+	}
+	if r := res[key{"Verify", "HS256", coldName}]; r != nil {
+		a := median(r.allocs)
+		fmt.Fprintf(w, "- HS256 cold Verify allocs/op: %.0f (goal ≤ 20: %s)\n", a, mark(a <= 20))
+	}
+	for _, name := range []string{"jwtguard Verify warm", "jwtguard Verify warm+revocation"} {
+		if r := res[key{"Verify", "RS256", name}]; r != nil {
+			peer, peerName := fastestPeer("Verify", "RS256")
+			warm := median(r.ns)
+			fmt.Fprintf(w, "- RS256 %s: %s, %.0f allocs/op; fastest peer (%s) is %.0f× slower (goal ≥ 50×, 0–2 allocs: %s)\n",
+				name, fmtNS(warm), median(r.allocs), peerName, peer/warm, mark(peer/warm >= 50 && median(r.allocs) <= 2))
+		}
+	}
+	base, flooded := ns(key{group: "JWKSFlood", impl: "valid only"}), ns(key{group: "JWKSFlood", impl: "valid during 10k unknown-kid flood"})
+	if base > 0 && flooded > 0 {
+		r := res[key{group: "JWKSFlood", impl: "valid during 10k unknown-kid flood"}]
+		fmt.Fprintf(w, "- JWKS flood: valid RS256 verifications %s → %s during 10,000 concurrent unknown-kid requests (%+.1f%%, goal ≤ +10%%: %s); JWKS fetches in the last run: %g in %g refresh intervals (goal ≤ 1 per interval: %s)\n",
+			fmtNS(base), fmtNS(flooded), 100*(flooded/base-1), mark(flooded <= 1.10*base),
+			median(r.extra["jwks-fetches"]), median(r.extra["refresh-intervals"]),
+			mark(median(r.extra["jwks-fetches"]) <= median(r.extra["refresh-intervals"])))
+	}
+	fmt.Fprintln(w)
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			if _, v, ok := strings.Cut(l, ":"); ok {
+				return strings.TrimSpace(v) + fmt.Sprintf(" (%d CPUs)", runtime.NumCPU())
+			}
+		}
+	}
+	return runtime.GOARCH
+}
