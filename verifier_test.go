@@ -1,6 +1,7 @@
 package jwtguard_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -305,6 +306,62 @@ func TestVerifyAlgorithms(t *testing.T) {
 			checkErr(t, err, nil)
 			if c.Algorithm != alg || c.Subject != "user-1" || c.Issuer != testIss {
 				t.Fatalf("claims %+v", c)
+			}
+		})
+	}
+}
+
+// flipSig returns tok with one bit of its decoded signature flipped.
+func flipSig(t testing.TB, tok string) string {
+	h, p, s := segments(tok)
+	sig, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[len(sig)/2] ^= 0x01
+	return h + "." + p + "." + b64(sig)
+}
+
+// TestVerifyBadSignatures checks, per algorithm, that a signature that does
+// not verify is refused: one flipped bit, another key's signature, an
+// all-zero signature (CVE-2022-21449 for ECDSA), a truncated one and an
+// empty one.
+func TestVerifyBadSignatures(t *testing.T) {
+	t.Parallel()
+	k := testKeys()
+	v := staticVerifier(t)
+	otherKey := map[string]tokenOpts{
+		"HS256": {secret: bytes.Repeat([]byte{7}, 64)}, "HS384": {secret: bytes.Repeat([]byte{7}, 64)},
+		"HS512": {secret: bytes.Repeat([]byte{7}, 64)},
+		"RS256": {signer: k.rsa2}, "RS384": {signer: k.rsa2}, "RS512": {signer: k.rsa2},
+		"PS256": {signer: k.rsa2}, "PS384": {signer: k.rsa2}, "PS512": {signer: k.rsa2},
+		"ES256": {signer: k.attackerEC},
+		"ES384": {signer: must(ecdsa.GenerateKey(elliptic.P384(), rand.Reader))},
+		"ES512": {signer: must(ecdsa.GenerateKey(elliptic.P521(), rand.Reader))},
+	}
+	_, otherEd := must2(ed25519.GenerateKey(rand.Reader))
+	otherKey["EdDSA"] = tokenOpts{signer: otherEd}
+	otherKey["Ed25519"] = otherKey["EdDSA"]
+	for _, alg := range allAlgs {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			tok := good(t, alg)
+			h, p, s := segments(tok)
+			sig := must(base64.RawURLEncoding.DecodeString(s))
+			cases := map[string]string{
+				"flipped bit":  flipSig(t, tok),
+				"other key":    mint(t, alg, goodClaims(), otherKey[alg]),
+				"all zero":     h + "." + p + "." + b64(make([]byte, len(sig))),
+				"truncated":    h + "." + p + "." + b64(sig[:len(sig)-1]),
+				"extended":     h + "." + p + "." + b64(append(sig, 0)),
+				"other claims": h + "." + b64(mustJSON(with(map[string]any{"sub": "admin"}))) + "." + s,
+			}
+			for name, bad := range cases {
+				_, err := v.Verify(context.Background(), bad)
+				if err == nil {
+					t.Fatalf("%s: accepted", name)
+				}
+				checkErr(t, err, jwtguard.ErrInvalidSignature)
 			}
 		})
 	}
@@ -845,6 +902,19 @@ func TestVerifyMalformed(t *testing.T) {
 	for spaces := 1; len(padPayload)%4 == 0; spaces++ {
 		padPayload = rawClaims(claimsJSON + strings.Repeat(" ", spaces))
 	}
+	// payloadMod returns a payload segment (the claims plus trailing JSON
+	// whitespace) whose length is m modulo 4.
+	payloadMod := func(m int) string {
+		for spaces := 0; ; spaces++ {
+			if seg := rawClaims(claimsJSON + strings.Repeat(" ", spaces)); len(seg)%4 == m {
+				return seg
+			}
+		}
+	}
+	es := good(t, "ES256") // 64-byte signature: 86 characters, 2 mod 4
+	esH, esP, esS := segments(es)
+	hs384 := good(t, "HS384")                           // 48-byte signature: 64 characters, 0 mod 4
+	kidHdr := b64([]byte(`{"alg":"HS256","kid":"k1"}`)) // 35 characters, 3 mod 4
 
 	cases := []struct {
 		name string
@@ -878,6 +948,17 @@ func TestVerifyMalformed(t *testing.T) {
 		{"payload padded", hs(h, padPayload+strings.Repeat("=", 4-len(padPayload)%4)), jwtguard.ErrMalformedToken},
 		{"payload standard alphabet", hs(h, stdB64(p)), jwtguard.ErrMalformedToken},
 		{"payload non-zero unused bits", hs(h, bumpLast(padPayload)), jwtguard.ErrMalformedToken},
+		{"payload non-zero unused bits, 2 mod 4", hs(h, bumpLast(payloadMod(2))), jwtguard.ErrMalformedToken},
+		{"payload non-zero unused bits, 3 mod 4", hs(h, bumpLast(payloadMod(3))), jwtguard.ErrMalformedToken},
+		{"payload canonical, 2 mod 4", hs(h, payloadMod(2)), nil},
+		{"payload canonical, 3 mod 4", hs(h, payloadMod(3)), nil},
+		{"payload canonical, 0 mod 4", hs(h, payloadMod(0)), nil},
+		{"payload with one stray character", hs(h, payloadMod(0)+"A"), jwtguard.ErrMalformedToken},
+		{"signature non-zero unused bits, 3 mod 4", h + "." + p + "." + bumpLast(s), jwtguard.ErrMalformedToken},
+		{"signature non-zero unused bits, 2 mod 4", esH + "." + esP + "." + bumpLast(esS), jwtguard.ErrMalformedToken},
+		{"signature with one stray character", hs384 + "A", jwtguard.ErrMalformedToken},
+		{"header canonical, 3 mod 4", hs(kidHdr, p), nil},
+		{"header non-zero unused bits", hs(bumpLast(kidHdr), p), jwtguard.ErrMalformedToken},
 		{"payload with whitespace", hs(h, p[:10]+" "+p[10:]), jwtguard.ErrMalformedToken},
 		{"payload with newline", hs(h, p[:10]+"\n"+p[10:]), jwtguard.ErrMalformedToken},
 		{"payload impossible length", hs(h, p+strings.Repeat("A", (5-len(p)%4)%4)), jwtguard.ErrMalformedToken},
