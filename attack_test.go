@@ -1086,3 +1086,38 @@ func TestAttackRequest(t *testing.T) {
 		})
 	}
 }
+
+func TestAttackCrossIssuer(t *testing.T) {
+	t.Parallel()
+	a, b := jwtguardtest.NewIssuer(t), jwtguardtest.NewIssuer(t)
+	v, err := jwtguard.New(
+		jwtguard.WithIssuers(
+			jwtguard.IssuerConfig{Issuer: a.URL(), Discovery: true},
+			jwtguard.IssuerConfig{Issuer: b.URL(), Discovery: true, Algorithms: []string{"ES256"}},
+		),
+		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+		jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA"),
+		jwtguard.WithRealm("jwtguard-test"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	mustReady(t, v)
+	asA := jwtguardtest.Claims{"iss": a.URL()}
+	runAttacks(t, v, []attackCase{
+		{name: "control-a", token: a.Mint(nil)},
+		{name: "control-b", token: b.Mint(nil, jwtguardtest.WithAlg("ES256"))},
+		// Issuer B signs a token claiming to come from A.
+		{name: "b-key-claims-a/b-kid", token: b.Mint(asA), want: jwtguard.ErrKeyNotFound},
+		{name: "b-key-claims-a/a-kid", token: b.Mint(asA, jwtguardtest.WithHeader("kid", a.KeyID("RS256"))), want: jwtguard.ErrInvalidSignature},
+		{name: "b-key-claims-a/no-kid", token: b.Mint(asA, jwtguardtest.WithoutHeader("kid")), want: jwtguard.ErrInvalidSignature},
+		{name: "a-key-claims-b", token: a.Mint(jwtguardtest.Claims{"iss": b.URL()}, jwtguardtest.WithAlg("ES256")), want: jwtguard.ErrKeyNotFound},
+		// B may only use ES256.
+		{name: "b-outside-its-algorithms", token: b.Mint(nil), want: jwtguard.ErrAlgorithmNotAllowed},
+		{name: "unconfigured-issuer", token: a.Mint(jwtguardtest.Claims{"iss": "https://evil.example"}), want: jwtguard.ErrInvalidIssuer},
+		{name: "issuer-trailing-slash", token: a.Mint(jwtguardtest.Claims{"iss": a.URL() + "/"}), want: jwtguard.ErrInvalidIssuer},
+		{name: "issuer-missing", token: a.Mint(jwtguardtest.Claims{"iss": nil}), want: jwtguard.ErrInvalidIssuer},
+		{name: "alg-none-claims-a", token: secRaw(`{"alg":"none"}`, secClaimsJSON(t, a, nil), nil), want: jwtguard.ErrAlgorithmNotAllowed},
+	})
+}
