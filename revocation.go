@@ -96,7 +96,8 @@ type MemoryOptions struct {
 	// at least the longest exp − iat of the tokens you accept: once the
 	// entry is gone, older tokens of the subject would pass again.
 	MaxTokenLifetime time.Duration
-	// Grace is kept past a token's exp (default [RevocationGrace]).
+	// Grace is how long an entry is kept past the token's exp (default
+	// [RevocationGrace]).
 	Grace time.Duration
 	// Clock is the time source (default time.Now).
 	Clock func() time.Time

@@ -1,0 +1,43 @@
+package redisstore_test
+
+import (
+	"log"
+	"time"
+
+	"github.com/jwtguard/jwtguard"
+	redisstore "github.com/jwtguard/jwtguard/redis"
+	"github.com/redis/go-redis/v9"
+)
+
+// Several instances of a service share revocations through one Redis; the
+// local cache answers most checks without a round trip and is invalidated
+// through pub/sub (staleness bound: its TTL, here 1 s).
+func ExampleNew() {
+	client := redis.NewClient(&redis.Options{
+		Addr:                  "127.0.0.1:6379",
+		DialTimeout:           300 * time.Millisecond,
+		ReadTimeout:           300 * time.Millisecond,
+		WriteTimeout:          300 * time.Millisecond,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            1,
+		DialerRetries:         1,
+	})
+	store, err := redisstore.New(client,
+		redisstore.WithKeyPrefix("myapi:"),
+		redisstore.WithLocalCache(time.Second, 100_000))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	v, err := jwtguard.New(
+		jwtguard.WithJWKS("https://login.example.com/.well-known/jwks.json"),
+		jwtguard.WithIssuer("https://login.example.com/"),
+		jwtguard.WithAudience("https://api.example.com"),
+		jwtguard.WithAlgorithms("RS256"),
+		jwtguard.WithRevocation(store),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+}
