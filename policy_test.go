@@ -3,9 +3,11 @@ package jwtguard_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jwtguard/jwtguard"
 )
@@ -146,5 +148,50 @@ func TestDeny(t *testing.T) {
 	var e *jwtguard.Error
 	if !errors.As(err, &e) || !errors.Is(err, jwtguard.ErrForbidden) || e.Status != 403 || e.Code != jwtguard.CodeInsufficientScope || e.Description != "office hours only" {
 		t.Fatalf("Deny = %#v", err)
+	}
+}
+
+// TestCheck covers the framework-neutral request flow adapters call.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t)
+	tok := good(t, "ES256")
+	expired := mint(t, "ES256", with(map[string]any{"exp": testNow.Add(-time.Hour).Unix()}), tokenOpts{})
+	cases := []struct {
+		name     string
+		auth     []string
+		optional bool
+		claims   bool
+		want     error
+	}{
+		{"valid", []string{"Bearer " + tok}, false, true, nil},
+		{"valid, optional", []string{"Bearer " + tok}, true, true, nil},
+		{"no token", nil, false, false, jwtguard.ErrNoToken},
+		{"no token, optional", nil, true, false, nil},
+		{"other scheme, optional", []string{"Basic dXNlcjpwYXNz"}, true, false, nil},
+		{"bad token, optional", []string{"Bearer " + expired}, true, false, jwtguard.ErrTokenExpired},
+		{"malformed request, optional", []string{"Bearer"}, true, false, jwtguard.ErrInvalidRequest},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			for _, a := range c.auth {
+				r.Header.Add("Authorization", a)
+			}
+			out := v.Check(r, c.optional)
+			if (out.Claims != nil) != c.claims {
+				t.Fatalf("claims %v, want present=%v", out.Claims, c.claims)
+			}
+			if c.want == nil {
+				if out.Err != nil {
+					t.Fatalf("Err = %v", out.Err)
+				}
+				return
+			}
+			if !errors.Is(out.Err, c.want) {
+				t.Fatalf("Err = %v, want %v", out.Err, c.want)
+			}
+		})
 	}
 }
