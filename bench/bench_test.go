@@ -21,6 +21,10 @@ var verifyImpls = []impl{
 // middlewareImpls are measured on an HTTP request through the library's
 // own middleware (a handler that answers 200 behind it).
 var middlewareImpls = []impl{
+	// The routers alone, so adapter overhead can be told from router cost.
+	{name: "baseline: net/http, no auth", kind: "baseline", handler: func(testing.TB, string) http.Handler { return ok }},
+	{name: "baseline: echo, no auth", kind: "baseline", handler: echoBare},
+	{name: "baseline: gin, no auth", kind: "baseline", handler: ginBare},
 	{name: "auth0/go-jwt-middleware v2 CheckJWT", kind: "peer", handler: auth0Middleware},
 	{name: "go-chi/jwtauth v5 Verifier+Authenticator", kind: "peer", handler: jwtauthMiddleware},
 	{name: "labstack/echo-jwt v4 (echo)", kind: "peer", handler: echoJWT},
@@ -48,7 +52,7 @@ func TestImplementations(t *testing.T) {
 						t.Fatalf("valid %s token refused", alg)
 					}
 				}
-				if im.name == "floor: crypto only" {
+				if im.kind == "baseline" || im.name == "floor: crypto only" {
 					return // it looks at no token at all
 				}
 				for name, bad := range map[string]string{"expired": fx.expired[alg], "wrong aud": fx.badAud[alg],
@@ -68,11 +72,13 @@ func BenchmarkVerify(b *testing.B) {
 			b.Run(alg+"/"+im.name, func(b *testing.B) {
 				f, tok := im.verify(b, alg), fx.tokens[alg]
 				b.ReportAllocs()
+				start := cpuTime()
 				for b.Loop() {
 					if err := f(tok); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, start)
 			})
 		}
 	}
@@ -84,6 +90,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 			b.Run(alg+"/"+im.name, func(b *testing.B) {
 				f, tok := im.verify(b, alg), fx.tokens[alg]
 				b.ReportAllocs()
+				start := cpuTime()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						if err := f(tok); err != nil {
@@ -92,6 +99,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 						}
 					}
 				})
+				reportCPU(b, start)
 			})
 		}
 	}
@@ -104,6 +112,7 @@ func BenchmarkMiddleware(b *testing.B) {
 				h := im.handler(b, alg)
 				r, w := newRequest(fx.tokens[alg]), &recorder{h: http.Header{}}
 				b.ReportAllocs()
+				start := cpuTime()
 				for b.Loop() {
 					w.reset()
 					h.ServeHTTP(w, r)
@@ -111,6 +120,7 @@ func BenchmarkMiddleware(b *testing.B) {
 						b.Fatalf("status %d", w.code)
 					}
 				}
+				reportCPU(b, start)
 			})
 		}
 	}
@@ -122,6 +132,8 @@ func BenchmarkMiddlewareParallel(b *testing.B) {
 			b.Run(alg+"/"+im.name, func(b *testing.B) {
 				h := im.handler(b, alg)
 				b.ReportAllocs()
+				start := cpuTime()
+				defer reportCPU(b, start)
 				b.RunParallel(func(pb *testing.PB) {
 					r, w := newRequest(fx.tokens[alg]), &recorder{h: http.Header{}}
 					for pb.Next() {

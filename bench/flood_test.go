@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +62,29 @@ func BenchmarkJWKSFlood(b *testing.B) {
 	}
 	flood := floodTokens(b, valid, 10_000)
 	ctx := context.Background()
+	b.Run("unknown-kid request alone", func(b *testing.B) {
+		hits0 := iss.JWKSHits()
+		start, cpuStart := time.Now(), cpuTime()
+		b.ReportAllocs()
+		var i atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				tok := flood[int(i.Add(1))%len(flood)]
+				if _, err := v.Verify(ctx, tok); !errors.Is(err, jwtguard.ErrKeyNotFound) {
+					b.Errorf("unknown-kid token: got %v, want ErrKeyNotFound", err)
+					return
+				}
+			}
+		})
+		reportCPU(b, cpuStart)
+		fetches := iss.JWKSHits() - hits0
+		intervals := math.Ceil(float64(time.Since(start)) / float64(floodInterval))
+		b.ReportMetric(float64(fetches), "jwks-fetches")
+		b.ReportMetric(intervals, "refresh-intervals")
+		if float64(fetches) > intervals {
+			b.Errorf("%d JWKS fetches in %.0f refresh intervals", fetches, intervals)
+		}
+	})
 	for _, withFlood := range []bool{false, true} {
 		name := "valid only"
 		if withFlood {
@@ -71,7 +95,7 @@ func BenchmarkJWKSFlood(b *testing.B) {
 			var floodErr error
 			var errOnce sync.Once
 			hits0 := iss.JWKSHits()
-			start := time.Now()
+			start, cpuStart := time.Now(), cpuTime()
 			b.ReportAllocs()
 			b.ResetTimer()
 			if withFlood {
@@ -97,6 +121,7 @@ func BenchmarkJWKSFlood(b *testing.B) {
 			})
 			wg.Wait() // the flood is part of the measured time
 			b.StopTimer()
+			reportCPU(b, cpuStart)
 			if floodErr != nil {
 				b.Fatalf("unknown-kid token: got %v, want ErrKeyNotFound", floodErr)
 			}

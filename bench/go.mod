@@ -11,10 +11,12 @@ require (
 	github.com/go-chi/jwtauth/v5 v5.3.3
 	github.com/golang-jwt/jwt/v4 v4.5.2
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/jwtguard/jwtguard v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo-jwt/v4 v4.4.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/lestrrat-go/jwx/v2 v2.1.7
+	github.com/maypok86/otter/v2 v2.4.0
 )
 
 require (

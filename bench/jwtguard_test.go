@@ -99,3 +99,16 @@ func jwtguardGin(tb testing.TB, alg string) http.Handler {
 	r.GET("/resource", func(c *gin.Context) { c.Status(http.StatusOK) })
 	return r
 }
+
+// echoBare and ginBare are the routers without authentication.
+func echoBare(testing.TB, string) http.Handler {
+	e := echo.New()
+	e.GET("/resource", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	return e
+}
+
+func ginBare(testing.TB, string) http.Handler {
+	r := gin.New()
+	r.GET("/resource", func(c *gin.Context) { c.Status(http.StatusOK) })
+	return r
+}
