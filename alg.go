@@ -171,6 +171,23 @@ func digest(h crypto.Hash, msg []byte, buf *[64]byte) []byte {
 	}
 }
 
+// scratch holds the per-verification buffers that the crypto packages
+// would otherwise make escape to the heap: the digest and the DER form of an
+// ECDSA signature.
+type scratch struct {
+	digest [64]byte
+	der    [2*66 + 8]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// pssOptions are the RSASSA-PSS verification options per hash, made once.
+var pssOptions = map[crypto.Hash]*rsa.PSSOptions{
+	crypto.SHA256: {SaltLength: rsa.PSSSaltLengthAuto, Hash: crypto.SHA256},
+	crypto.SHA384: {SaltLength: rsa.PSSSaltLengthAuto, Hash: crypto.SHA384},
+	crypto.SHA512: {SaltLength: rsa.PSSSaltLengthAuto, Hash: crypto.SHA512},
+}
+
 // verifySig checks sig over msg with key k under algorithm a. The caller has
 // already checked k.fits(a).
 func verifySig(a *algSpec, k *verifyKey, msg, sig []byte) bool {
@@ -178,12 +195,13 @@ func verifySig(a *algSpec, k *verifyKey, msg, sig []byte) bool {
 	case famHMAC:
 		return k.verifyHMAC(a.hash, msg, sig)
 	case famRSA:
-		var buf [64]byte
-		return rsa.VerifyPKCS1v15(k.rsa, a.hash, digest(a.hash, msg, &buf), sig) == nil
+		sc := scratchPool.Get().(*scratch)
+		defer scratchPool.Put(sc)
+		return rsa.VerifyPKCS1v15(k.rsa, a.hash, digest(a.hash, msg, &sc.digest), sig) == nil
 	case famPSS:
-		var buf [64]byte
-		return rsa.VerifyPSS(k.rsa, a.hash, digest(a.hash, msg, &buf), sig,
-			&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: a.hash}) == nil
+		sc := scratchPool.Get().(*scratch)
+		defer scratchPool.Put(sc)
+		return rsa.VerifyPSS(k.rsa, a.hash, digest(a.hash, msg, &sc.digest), sig, pssOptions[a.hash]) == nil
 	case famECDSA:
 		// RFC 7518 §3.4: R || S, each exactly the curve's byte size. r or s
 		// of zero (the CVE-2022-21449 shape) is refused here; out-of-range
@@ -191,13 +209,13 @@ func verifySig(a *algSpec, k *verifyKey, msg, sig []byte) bool {
 		if len(sig) != 2*a.size {
 			return false
 		}
-		var dbuf [2*66 + 8]byte
-		der, ok := ecdsaDER(dbuf[:0], sig, a.size)
+		sc := scratchPool.Get().(*scratch)
+		defer scratchPool.Put(sc)
+		der, ok := ecdsaDER(sc.der[:0], sig, a.size)
 		if !ok {
 			return false
 		}
-		var buf [64]byte
-		return ecdsa.VerifyASN1(k.ec, digest(a.hash, msg, &buf), der)
+		return ecdsa.VerifyASN1(k.ec, digest(a.hash, msg, &sc.digest), der)
 	case famEdDSA:
 		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k.ed, msg, sig)
 	}
