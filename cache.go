@@ -18,8 +18,9 @@ import (
 // microsecond instead of tens of microseconds for an RSA or ECDSA signature
 // check; the price is that up to size live bearer tokens are kept in the
 // process's memory. The claims returned for a hit are a copy of the cached
-// ones; their slices (Audience, Roles, Scopes) are shared and must be
-// treated as read-only.
+// ones; what their slices point to (Audience, Roles, Scopes, and the bytes
+// of [Claims.Raw]) is shared and must be treated as read-only. Appending to
+// those slices is safe.
 func WithCache(size int, ttl time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if size < 0 || size > 10_000_000 {
