@@ -802,13 +802,14 @@ func FuzzJWKS(f *testing.F) {
 				t.Fatalf("remote key set offers a key for %s", a.name)
 			}
 		}
-		// Every key's JSON must say use sig (or nothing) and allow verify.
+		// Every kept key's JSON must say use sig, or nothing ("use":"" is
+		// read as absent).
 		var raw struct {
 			Keys []map[string]any `json:"keys"`
 		}
 		if json.Unmarshal(body, &raw) == nil {
 			for _, k := range raw.Keys {
-				if use, ok := k["use"].(string); ok && use != "sig" {
+				if use, ok := k["use"].(string); ok && use != "" && use != "sig" {
 					for _, vk := range vks {
 						if kid, _ := k["kid"].(string); kid != "" && vk.kid == kid && fuzzCountKid(raw.Keys, kid) == 1 {
 							t.Fatalf("accepted key %q with use %q", kid, use)
