@@ -79,25 +79,32 @@ func jwtguardVerify(flavour string) func(testing.TB, string) verifyFunc {
 	}
 }
 
-// jwtguardNetHTTP is the nethttp adapter over the cold verifier.
-func jwtguardNetHTTP(tb testing.TB, alg string) http.Handler {
-	return nethttp.Middleware(verifier(tb, "cold", alg))(ok)
+// jwtguardNetHTTP is the nethttp adapter over the verifier of flavour
+// ("cold" or "warm").
+func jwtguardNetHTTP(flavour string) func(testing.TB, string) http.Handler {
+	return func(tb testing.TB, alg string) http.Handler {
+		return nethttp.Middleware(verifier(tb, flavour, alg))(ok)
+	}
 }
 
-// jwtguardEcho is the echo adapter (package jwtecho) over the cold verifier.
-func jwtguardEcho(tb testing.TB, alg string) http.Handler {
-	e := echo.New()
-	e.Use(jwtecho.Middleware(verifier(tb, "cold", alg)))
-	e.GET("/resource", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
-	return e
+// jwtguardEcho is the echo adapter (package jwtecho).
+func jwtguardEcho(flavour string) func(testing.TB, string) http.Handler {
+	return func(tb testing.TB, alg string) http.Handler {
+		e := echo.New()
+		e.Use(jwtecho.Middleware(verifier(tb, flavour, alg)))
+		e.GET("/resource", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+		return e
+	}
 }
 
-// jwtguardGin is the gin adapter (package jwtgin) over the cold verifier.
-func jwtguardGin(tb testing.TB, alg string) http.Handler {
-	r := gin.New()
-	r.Use(jwtgin.Middleware(verifier(tb, "cold", alg)))
-	r.GET("/resource", func(c *gin.Context) { c.Status(http.StatusOK) })
-	return r
+// jwtguardGin is the gin adapter (package jwtgin).
+func jwtguardGin(flavour string) func(testing.TB, string) http.Handler {
+	return func(tb testing.TB, alg string) http.Handler {
+		r := gin.New()
+		r.Use(jwtgin.Middleware(verifier(tb, flavour, alg)))
+		r.GET("/resource", func(c *gin.Context) { c.Status(http.StatusOK) })
+		return r
+	}
 }
 
 // echoBare and ginBare are the routers without authentication.

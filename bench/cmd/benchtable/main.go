@@ -289,14 +289,21 @@ func goals(w io.Writer, res map[key]*result, ns func(key) float64) {
 		fmt.Fprintf(w, "- %s cold Verify %s: %s × minimal floor (goal ≤ 1.15: %s); %s × fastest peer %s, %s × fastest peer middleware %s (goal < 1: %s)\n",
 			alg, fmtNS(cold), ratio(cold, floor), mark(floor > 0 && cold <= 1.15*floor), ratio(cold, peer), peerName,
 			ratio(cold, mw), mwName, mark(peer > 0 && cold < peer && (mw == 0 || cold < mw)))
+		// The adapter's cost is what a request through it costs beyond the
+		// router alone and Verify. Over the warm verifier it is measured
+		// precisely; over the cold one it is a difference of two
+		// signature-check-sized numbers, within their noise.
+		warm := ns(key{"Verify", alg, "jwtguard Verify warm"})
 		for _, ad := range [][2]string{{"jwtguard nethttp", "baseline: net/http, no auth"},
 			{"jwtguard echo (jwtecho)", "baseline: echo, no auth"}, {"jwtguard gin (jwtgin)", "baseline: gin, no auth"}} {
-			if v := ns(key{"Middleware", alg, ad[0]}); v > 0 {
-				router := ns(key{"Middleware", alg, ad[1]})
-				over := v - router - cold
-				fmt.Fprintf(w, "  - %s: %s per request = router alone %s + Verify %s + adapter %s (goal adapter ≤ 1 µs: %s)\n",
-					ad[0], fmtNS(v), fmtNS(router), fmtNS(cold), fmtNS(over), mark(over <= 1000))
+			router := ns(key{"Middleware", alg, ad[1]})
+			v, vw := ns(key{"Middleware", alg, ad[0]}), ns(key{"Middleware", alg, ad[0] + ", warm"})
+			if v == 0 || vw == 0 || warm == 0 {
+				continue
 			}
+			over := vw - router - warm
+			fmt.Fprintf(w, "  - %s adapter: %s over a warm Verify (%s through it = router %s + Verify warm %s + adapter; goal ≤ 1 µs: %s); over a cold Verify %s\n",
+				ad[0], fmtNS(over), fmtNS(vw), fmtNS(router), fmtNS(warm), mark(over <= 1000), fmtNS(v-router-cold))
 		}
 	}
 	if r := res[key{"Verify", "HS256", coldName}]; r != nil {
