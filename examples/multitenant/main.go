@@ -18,17 +18,9 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"log"
-	"net"
+	"github.com/jwtguard/jwtguard/examples/internal/demo"
 	"net/http"
-	"os"
-	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/jwtguard/jwtguard"
@@ -36,24 +28,7 @@ import (
 	"github.com/jwtguard/jwtguard/nethttp"
 )
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:8084", "listen address of the protected API")
-	check := flag.Bool("check", false, "make the example requests, print each status and exit 0 only if all are as expected")
-	flag.Parse()
-	if *check && !flagSet("addr") {
-		*addr = "127.0.0.1:0" // never collide with a busy port
-	}
-	if err := run(*addr, *check); err != nil {
-		log.SetFlags(0)
-		log.Fatal(err)
-	}
-}
-
-func flagSet(name string) bool {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
+func main() { demo.Main("127.0.0.1:8084", run) }
 
 func run(addr string, check bool) error {
 	// Two identity providers, one per tenant (in a real service: e.g. two
@@ -73,7 +48,7 @@ func run(addr string, check bool) error {
 	// Which tenant each trusted issuer may speak for.
 	tenantOf := map[string]string{acmeIdP.URL(): "acme", globexIdP.URL(): "globex"}
 
-	v, err := jwtguard.New(
+	v, err := demo.NewVerifier(
 		jwtguard.WithIssuers(
 			jwtguard.IssuerConfig{Issuer: acmeIdP.URL(), Discovery: true, Audiences: []string{"orders-api"}},
 			jwtguard.IssuerConfig{Issuer: globexIdP.URL(), JWKSURL: globexIdP.JWKSURL(), Audiences: []string{"orders-api"},
@@ -86,11 +61,6 @@ func run(addr string, check bool) error {
 		return err
 	}
 	defer v.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := v.Ready(ctx); err != nil {
-		return err
-	}
 
 	issuerPinsTenant := jwtguard.PolicyFunc(func(c *jwtguard.Claims) error {
 		if want, ok := tenantOf[c.Issuer]; ok && c.Tenant == want {
@@ -122,85 +92,15 @@ func run(addr string, check bool) error {
 	stranger := strangerIdP.Mint(claims("eve", "acme"))
 	globexRS256 := globexIdP.Mint(claims("bob@globex", "globex"))
 
-	return serve(addr, check, handler, "multitenant", []step{
-		{"acme token, acme orders", "/tenants/acme/orders", acme, http.StatusOK},
-		{"globex token, globex orders", "/tenants/globex/orders", globex, http.StatusOK},
-		{"acme token, globex orders", "/tenants/globex/orders", acme, http.StatusForbidden},
-		{"globex token, acme orders", "/tenants/acme/orders", globex, http.StatusForbidden},
-		{"acme's issuer claiming tenant globex", "/tenants/globex/orders", acmeClaimsGlobex, http.StatusForbidden},
-		{"iss globex, signed by acme's key", "/tenants/globex/orders", forgedIssuer, http.StatusUnauthorized},
-		{"untrusted issuer", "/tenants/acme/orders", stranger, http.StatusUnauthorized},
-		{"globex token with an alg globex may not use", "/tenants/globex/orders", globexRS256, http.StatusUnauthorized},
-		{"no token", "/tenants/acme/orders", "", http.StatusUnauthorized},
+	return demo.Serve(addr, check, handler, "multitenant", []demo.Step{
+		demo.Get("acme token, acme orders", "/tenants/acme/orders", acme, http.StatusOK),
+		demo.Get("globex token, globex orders", "/tenants/globex/orders", globex, http.StatusOK),
+		demo.Get("acme token, globex orders", "/tenants/globex/orders", acme, http.StatusForbidden),
+		demo.Get("globex token, acme orders", "/tenants/acme/orders", globex, http.StatusForbidden),
+		demo.Get("acme's issuer claiming tenant globex", "/tenants/globex/orders", acmeClaimsGlobex, http.StatusForbidden),
+		demo.Get("iss globex, signed by acme's key", "/tenants/globex/orders", forgedIssuer, http.StatusUnauthorized),
+		demo.Get("untrusted issuer", "/tenants/acme/orders", stranger, http.StatusUnauthorized),
+		demo.Get("globex token with an alg globex may not use", "/tenants/globex/orders", globexRS256, http.StatusUnauthorized),
+		demo.Get("no token", "/tenants/acme/orders", "", http.StatusUnauthorized),
 	})
-}
-
-type step struct {
-	what, path, token string
-	want              int
-}
-
-// serve listens on addr and either prints curl commands and waits for
-// Ctrl-C, or (check) makes each request and compares the status.
-func serve(addr string, check bool, h http.Handler, name string, steps []step) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (choose another with -addr)", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-
-	if !check {
-		fmt.Printf("jwtguard %s example: API on %s\n\n", name, base)
-		for _, s := range steps {
-			fmt.Printf("# %s → expect %d\n", s.what, s.want)
-			if s.token != "" {
-				fmt.Printf("curl -i -H 'Authorization: Bearer %s' %s%s\n\n", s.token, base, s.path)
-			} else {
-				fmt.Printf("curl -i %s%s\n\n", base, s.path)
-			}
-		}
-		fmt.Println("Ctrl-C to stop.")
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt)
-		<-sig
-		return nil
-	}
-	failed := 0
-	for _, s := range steps {
-		req, _ := http.NewRequest(http.MethodGet, base+s.path, nil)
-		if s.token != "" {
-			req.Header.Set("Authorization", "Bearer "+s.token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		mark := "ok  "
-		if resp.StatusCode != s.want {
-			mark = "FAIL"
-			failed++
-		}
-		fmt.Printf("%s %-44s GET %-22s → %d (want %d) %s\n", mark, s.what, s.path, resp.StatusCode, s.want,
-			strings.TrimSpace(firstLine(string(body), resp.Header.Get("WWW-Authenticate"))))
-	}
-	if failed > 0 {
-		return errors.New(name + " example check failed")
-	}
-	fmt.Println(name + " example check passed")
-	return nil
-}
-
-func firstLine(body, challenge string) string {
-	if challenge != "" {
-		return "WWW-Authenticate: " + challenge
-	}
-	if i := strings.IndexByte(body, '\n'); i >= 0 {
-		return body[:i]
-	}
-	return body
 }
