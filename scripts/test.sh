@@ -21,6 +21,9 @@ go vet ./...
 echo "== go test -race"
 go test -race -count=1 ./...
 
+echo "== memory bound of the token cache at full size (1,000,000 tokens; -race runs a reduced count)"
+go test -count=1 -run '^TestCacheMemoryBound$' .
+
 if [ -f bench/go.mod ]; then
   echo "== bench module (vet + one iteration of every benchmark)"
   (cd bench && go vet ./... && go test -count=1 -run . -bench . -benchtime 1x ./... >/dev/null)
