@@ -1,6 +1,7 @@
 package jwtguard
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -261,11 +262,16 @@ func scopes(raw []byte, name string) ([]string, error) {
 }
 
 // numericDate decodes an RFC 7519 NumericDate: a JSON number of seconds,
-// non-negative, finite, at most year 9999. Fractions are allowed.
+// non-negative, finite, at most year 9999. Fractions are allowed (RFC 7519
+// §2); exponent notation ("1e300", "1.7e9") is refused: no issuer writes it,
+// and it is the usual vehicle for overflow and type-confusion tricks.
 func numericDate(raw []byte, name string) (time.Time, error) {
 	f, err := strictjson.Number(raw)
 	if err != nil {
 		return time.Time{}, claimErr(name, "must be a number (NumericDate)")
+	}
+	if bytes.ContainsAny(raw, "eE") {
+		return time.Time{}, claimErr(name, "must be written without an exponent")
 	}
 	if f < 0 || f > maxNumericDate || math.IsNaN(f) {
 		return time.Time{}, claimErr(name, "is out of range")

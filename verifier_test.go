@@ -411,6 +411,8 @@ func TestVerifyClaimChecks(t *testing.T) {
 		{"exp negative", with(map[string]any{"exp": -1}), jwtguard.ErrInvalidClaim},
 		{"exp beyond year 9999", with(map[string]any{"exp": 253402300800}), jwtguard.ErrInvalidClaim},
 		{"exp huge", with(map[string]any{"exp": json.RawMessage("1e400")}), jwtguard.ErrInvalidClaim},
+		{"exp exponent notation in range", with(map[string]any{"exp": json.RawMessage("4.1e9")}), jwtguard.ErrInvalidClaim},
+		{"iat exponent notation", with(map[string]any{"iat": json.RawMessage("1E9")}), jwtguard.ErrInvalidClaim},
 		{"exp bool", with(map[string]any{"exp": true}), jwtguard.ErrInvalidClaim},
 		{"exp null", with(map[string]any{"exp": json.RawMessage("null")}), jwtguard.ErrInvalidClaim},
 		// nbf and iat.
