@@ -1121,3 +1121,25 @@ func TestAttackCrossIssuer(t *testing.T) {
 		{name: "alg-none-claims-a", token: secRaw(`{"alg":"none"}`, secClaimsJSON(t, a, nil), nil), want: jwtguard.ErrAlgorithmNotAllowed},
 	})
 }
+
+// TestAttackHeaderMemberFlood: a header with more members than any real
+// token carries is refused as malformed, before key lookup.
+func TestAttackHeaderMemberFlood(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	v := iss.Verifier(t)
+	var b strings.Builder
+	b.WriteString(`{"alg":"RS256","kid":"` + iss.KeyID("RS256") + `"`)
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, `,"m%d":%d`, i, i)
+	}
+	b.WriteString("}")
+	tok := iss.Mint(nil, jwtguardtest.WithRawHeader([]byte(b.String())))
+	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, jwtguard.ErrMalformedToken) {
+		t.Fatalf("Verify = %v, want ErrMalformedToken", err)
+	}
+	ok := iss.Mint(nil, jwtguardtest.WithRawHeader([]byte(`{"alg":"RS256","kid":"`+iss.KeyID("RS256")+`","typ":"JWT","x":1}`)))
+	if _, err := v.Verify(context.Background(), ok); err != nil {
+		t.Fatalf("a normal header was refused: %v", err)
+	}
+}

@@ -74,6 +74,11 @@ type header struct {
 	typ string
 }
 
+// maxHeaderMembers bounds the number of header members: real headers carry
+// fewer than ten, and thousands of distinct names would cost duplicate
+// detection time on every request.
+const maxHeaderMembers = 32
+
 // maxHeaderDepth bounds JSON nesting in the header.
 const maxHeaderDepth = 8
 
@@ -138,7 +143,11 @@ func internTyp(raw []byte) (string, error) {
 func parseHeader(data []byte) (header, error) {
 	var h header
 	var hasAlg bool
+	members := 0
 	err := strictjson.Object(data, maxHeaderDepth, func(key, val []byte) error {
+		if members++; members > maxHeaderMembers {
+			return fmt.Errorf("%w: header has more than %d members", ErrMalformedToken, maxHeaderMembers)
+		}
 		var err error
 		switch string(key) {
 		case "alg":
