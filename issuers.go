@@ -187,7 +187,9 @@ func (v *Verifier) newIssuerEntry(ic IssuerConfig) (*issuerEntry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("issuer %q: %v", ic.Issuer, err)
 		}
-		e.src = &staticSource{ks: newKeySet(keys)}
+		ks := newKeySet(keys)
+		ks.anyKid = true // as for WithKeySet: kid-less static keys match any unknown kid
+		e.src = &staticSource{ks: ks}
 	}
 	return e, nil
 }

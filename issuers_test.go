@@ -368,3 +368,35 @@ func TestIssuerResolverKeysUnavailable(t *testing.T) {
 		t.Fatalf("got %v, want a 503 *jwtguard.Error", err)
 	}
 }
+
+// TestMultiIssuerStaticKidlessKey: a kid-less key in an issuer's static
+// KeySet verifies tokens whose kid no key carries, exactly as WithKeySet
+// does; a token of another issuer still fails.
+func TestMultiIssuerStaticKidlessKey(t *testing.T) {
+	t.Parallel()
+	a, b := jwtguardtest.NewIssuer(t), jwtguardtest.NewIssuer(t)
+	pub, err := jwk.FromRaw(a.PublicKey("RS256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := jwk.NewSet()
+	if err := set.AddKey(pub); err != nil {
+		t.Fatal(err)
+	}
+	v, err := jwtguard.New(
+		jwtguard.WithIssuers(jwtguard.IssuerConfig{Issuer: a.URL(), KeySet: set}),
+		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+		jwtguard.WithAlgorithms("RS256"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Verify(context.Background(), a.Mint(nil)); err != nil {
+		t.Fatalf("token with a kid unknown to the kid-less static key: %v", err)
+	}
+	forged := b.Mint(jwtguardtest.Claims{"iss": a.URL()})
+	if _, err := v.Verify(context.Background(), forged); !errors.Is(err, jwtguard.ErrInvalidSignature) {
+		t.Fatalf("token signed by another key = %v, want ErrInvalidSignature", err)
+	}
+}
