@@ -144,7 +144,7 @@ func AsError(err error) *Error {
 		ErrMissingClaim, ErrTokenExpired, ErrTokenNotYetValid, ErrTokenIssuedInFuture, ErrInvalidIssuer,
 		ErrInvalidAudience, ErrTokenRevoked, ErrRevocationUnavailable, ErrKeysUnavailable, ErrForbidden} {
 		if errors.Is(err, s) {
-			e := newError(s, "")
+			e := newError(s, sentinelDesc[s])
 			e.Err = err
 			return e
 		}

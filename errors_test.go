@@ -208,6 +208,9 @@ func TestAsError(t *testing.T) {
 			if c.status == 503 && e.RetryAfter <= 0 {
 				t.Fatal("503 without RetryAfter")
 			}
+			if c.sentinel != nil && !c.same && c.sentinel != jwtguard.ErrNoToken && e.Description == "" {
+				t.Fatalf("AsError(%v) has no description for the response body", c.err)
+			}
 			if c.status == 500 && e.Description != "internal error" {
 				t.Fatalf("foreign error description %q leaks details", e.Description)
 			}

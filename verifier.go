@@ -221,6 +221,9 @@ var sentinelDesc = map[error]string{
 	ErrTokenRevoked:          "token revoked",
 	ErrRevocationUnavailable: "revocation status cannot be checked; try again later",
 	ErrKeysUnavailable:       "verification keys are not available yet; try again later",
+	ErrInvalidRequest:        "the request is malformed",
+	ErrCrossOrigin:           "cookie credentials are not accepted on cross-origin unsafe requests",
+	ErrForbidden:             "access denied",
 }
 
 var sentinels = []error{ErrTokenTooLarge, ErrMalformedToken, ErrAlgorithmNotAllowed, ErrKeyNotFound,
