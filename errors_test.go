@@ -90,8 +90,8 @@ func TestWriteError(t *testing.T) {
 		},
 		{
 			name: "wrapped sentinel", realm: "api", err: fmt.Errorf("context: %w", jwtguard.ErrTokenExpired),
-			status: 401, challenge: `Bearer realm="api", error="invalid_token"`,
-			body: map[string]string{"error": "invalid_token"},
+			status: 401, challenge: `Bearer realm="api", error="invalid_token", error_description="token is expired"`,
+			body: map[string]string{"error": "invalid_token", "error_description": "token is expired"},
 		},
 		{
 			name: "foreign error", realm: "api", err: errors.New("database exploded: password=hunter2"),
@@ -146,7 +146,7 @@ func TestWriteError(t *testing.T) {
 			if _, ok := c.body["scope"]; !ok && body["scope"] != "" {
 				t.Fatalf("unexpected scope in body: %s", rec.Body.String())
 			}
-			if body["error_description"] == "" && c.status != 503 && c.name != "wrapped sentinel" {
+			if body["error_description"] == "" && c.status != 503 {
 				t.Fatalf("no error_description: %s", rec.Body.String())
 			}
 		})
