@@ -44,25 +44,7 @@ func newSecClock() *secClock {
 func (c *secClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *secClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// secLog collects log output safely across goroutines.
-type secLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *secLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *secLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *secLog) Logger() *slog.Logger {
+func (l *syncBuffer) Logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -475,7 +457,7 @@ func TestJWKSKeyHygiene(t *testing.T) {
 		if !bytes.Contains(body, []byte(`"d":`)) {
 			t.Fatal("test JWKS does not hold the private exponent")
 		}
-		logs := &secLog{}
+		logs := &syncBuffer{}
 		js := newJWKSServer(t, serveBody(body))
 		v := remoteVerifier(t, iss, js.URL(), jwtguard.WithLogger(logs.Logger()))
 		mustReady(t, v)
