@@ -543,11 +543,7 @@ func TestVerifyKeySelection(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
 	v := staticVerifier(t)
-	cases := []struct {
-		name string
-		tok  string
-		want error
-	}{
+	cases := []verifyCase{
 		{"kid selects key", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rsa2"}, signer: k.rsa2}), nil},
 		{"kid names another key of the same type", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rsa"}, signer: k.rsa2}), jwtguard.ErrInvalidSignature},
 		{"no kid tries keys of the right type", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}, signer: k.rsa2}), nil},
@@ -559,24 +555,14 @@ func TestVerifyKeySelection(t *testing.T) {
 		{"HS256 with a kid no key carries uses the secret", mint(t, "HS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "hs-1"}}), nil},
 		{"HS256 with a kid of an RSA key", mint(t, "HS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rsa"}}), jwtguard.ErrAlgorithmNotAllowed},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := v.Verify(context.Background(), c.tok)
-			checkErr(t, err, c.want)
-		})
-	}
+	runVerifyCases(t, v, cases)
 }
 
 func TestVerifyKeyAlgMismatch(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
 	v := staticVerifier(t)
-	cases := []struct {
-		name string
-		tok  string
-		want error
-	}{
+	cases := []verifyCase{
 		// The header's alg must fit the key the kid names.
 		{"ES256 header, RSA kid", mint(t, "ES256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rsa"}}), jwtguard.ErrAlgorithmNotAllowed},
 		{"RS256 header, EC kid", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "p256"}}), jwtguard.ErrAlgorithmNotAllowed},
@@ -590,13 +576,7 @@ func TestVerifyKeyAlgMismatch(t *testing.T) {
 		{"HS512 header signed with HS256", mint(t, "HS512", goodClaims(), tokenOpts{signAlg: "HS256"}), jwtguard.ErrInvalidSignature},
 		{"ES256 header signed with EdDSA", mint(t, "ES256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}, signAlg: "EdDSA"}), jwtguard.ErrInvalidSignature},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := v.Verify(context.Background(), c.tok)
-			checkErr(t, err, c.want)
-		})
-	}
+	runVerifyCases(t, v, cases)
 }
 
 // TestVerifyJWKAlgAndUse checks that a JWK's own alg and use are honoured.
@@ -620,11 +600,7 @@ func TestVerifyJWKAlgAndUse(t *testing.T) {
 	add(k.p256.Public(), "es256", "ES256", "")
 	add(k.ed.Public(), "ed", "EdDSA", "sig")
 	v := mustNew(t, append(baseOpts(), jwtguard.WithKeySet(set), jwtguard.WithAlgorithms(allAlgs[3:]...))...)
-	cases := []struct {
-		name string
-		tok  string
-		want error
-	}{
+	cases := []verifyCase{
 		{"alg as published", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rs256-only"}}), nil},
 		{"PS256 with an RS256 key", mint(t, "PS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rs256-only"}}), jwtguard.ErrAlgorithmNotAllowed},
 		{"RS512 with an RS256 key", mint(t, "RS512", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rs256-only"}}), jwtguard.ErrAlgorithmNotAllowed},
@@ -634,13 +610,7 @@ func TestVerifyJWKAlgAndUse(t *testing.T) {
 		{"EdDSA key", mint(t, "EdDSA", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "ed"}}), nil},
 		{"Ed25519 name for an EdDSA key", mint(t, "Ed25519", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "ed"}}), nil},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := v.Verify(context.Background(), c.tok)
-			checkErr(t, err, c.want)
-		})
-	}
+	runVerifyCases(t, v, cases)
 }
 
 // TestVerifyWithKey covers WithKey: a raw public key bound to one alg.
@@ -649,23 +619,13 @@ func TestVerifyWithKey(t *testing.T) {
 	k := testKeys()
 	v := mustNew(t, append(baseOpts(), jwtguard.WithKey(k.p256.Public(), "ES256"),
 		jwtguard.WithAlgorithms("ES256", "RS256"))...)
-	cases := []struct {
-		name string
-		tok  string
-		want error
-	}{
+	cases := []verifyCase{
 		{"with a kid no key carries", good(t, "ES256"), nil},
 		{"without kid", mint(t, "ES256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}}), nil},
 		{"RS256 has no key", good(t, "RS256"), jwtguard.ErrKeyNotFound},
 		{"other EC key", mint(t, "ES256", goodClaims(), tokenOpts{signer: k.attackerEC}), jwtguard.ErrInvalidSignature},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := v.Verify(context.Background(), c.tok)
-			checkErr(t, err, c.want)
-		})
-	}
+	runVerifyCases(t, v, cases)
 }
 
 // RFC 8725 §2.1 / §3.1: "none" must never be accepted, in any casing, with
@@ -918,11 +878,7 @@ func TestVerifyMalformed(t *testing.T) {
 	hs384 := good(t, "HS384")                           // 48-byte signature: 64 characters, 0 mod 4
 	kidHdr := b64([]byte(`{"alg":"HS256","kid":"k1"}`)) // 35 characters, 3 mod 4
 
-	cases := []struct {
-		name string
-		tok  string
-		want error
-	}{
+	cases := []verifyCase{
 		{"empty", "", jwtguard.ErrNoToken},
 		{"one part", "abc", jwtguard.ErrMalformedToken},
 		{"two parts", h + "." + p, jwtguard.ErrMalformedToken},
@@ -985,13 +941,7 @@ func TestVerifyMalformed(t *testing.T) {
 		{"payload too deep", hs(h, rawClaims(claimsJSON[:len(claimsJSON)-1]+`,"x":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`)), jwtguard.ErrMalformedToken},
 		{"payload leading whitespace ok", hs(h, rawClaims(" \n"+claimsJSON+"\n")), nil},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := v.Verify(context.Background(), c.tok)
-			checkErr(t, err, c.want)
-		})
-	}
+	runVerifyCases(t, v, cases)
 }
 
 func TestVerifySizeCap(t *testing.T) {
@@ -1247,5 +1197,25 @@ func TestErrorNeverContainsToken(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), tok) || strings.Contains(err.Error(), sig) {
 			t.Fatalf("error %q contains the token or its signature", err)
 		}
+	}
+}
+
+// verifyCase is one row of the Verify tables: a token and the sentinel
+// expected (nil: accepted).
+type verifyCase struct {
+	name string
+	tok  string
+	want error
+}
+
+// runVerifyCases verifies every case with v in parallel subtests.
+func runVerifyCases(t *testing.T, v *jwtguard.Verifier, cases []verifyCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := v.Verify(context.Background(), c.tok)
+			checkErr(t, err, c.want)
+		})
 	}
 }
