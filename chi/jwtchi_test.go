@@ -1,7 +1,6 @@
 package jwtchi_test
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -88,43 +87,14 @@ func TestRequireTenantParamMissingParam(t *testing.T) {
 
 func TestErrorHandler(t *testing.T) {
 	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
-	v := iss.Verifier(t)
-	var seen []error
-	r := chi.NewRouter()
-	r.Use(jwtchi.Middleware(v, jwtchi.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
-		seen = append(seen, err)
-		w.WriteHeader(http.StatusTeapot)
-	})))
-	r.With(jwtchi.RequireTenantParam("tenant")).Get("/tenants/{tenant}/orders", final)
-
-	cases := []struct {
-		name   string
-		token  string
-		status int
-		want   error
-	}{
-		{"expired", iss.Expired(), http.StatusTeapot, jwtguard.ErrTokenExpired},
-		{"tenant denial also uses the handler", iss.Mint(jwtguardtest.Claims{"tenant_id": "globex"}), http.StatusTeapot, jwtguard.ErrForbidden},
-		{"allowed", iss.Mint(jwtguardtest.Claims{"tenant_id": "acme"}), http.StatusOK, nil},
-	}
-	for _, c := range cases {
-		seen = nil
-		req := httptest.NewRequest(http.MethodGet, "/tenants/acme/orders", nil)
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
-		if rec.Code != c.status {
-			t.Fatalf("%s: status %d, want %d", c.name, rec.Code, c.status)
-		}
-		if c.want == nil {
-			if len(seen) != 0 {
-				t.Fatalf("%s: error handler called with %v", c.name, seen)
-			}
-			continue
-		}
-		if len(seen) != 1 || !errors.Is(seen[0], c.want) {
-			t.Fatalf("%s: error handler saw %v, want %v", c.name, seen, c.want)
-		}
-	}
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+		r := chi.NewRouter()
+		r.Use(jwtchi.Middleware(v, jwtchi.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
+			record(err)
+			w.WriteHeader(http.StatusTeapot)
+		})))
+		r.With(jwtchi.Require(jwtguard.RequireRole("admin"))).Get(jwtguardtest.RouteAdmin, final)
+		r.With(jwtchi.RequireTenantParam("tenant")).Get(jwtguardtest.RouteTenant, final)
+		return r
+	})
 }

@@ -1,7 +1,6 @@
 package jwtecho_test
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -39,49 +38,16 @@ func TestConformance(t *testing.T) {
 
 func TestErrorHandler(t *testing.T) {
 	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
-	v := iss.Verifier(t)
-	var seen []error
-	e := echo.New()
-	mw := jwtecho.Middleware(v, jwtecho.WithErrorHandler(func(c echo.Context, err error) error {
-		seen = append(seen, err)
-		return c.String(http.StatusTeapot, "custom")
-	}))
-	e.GET("/admin", final, mw, jwtecho.Require(jwtguard.RequireRole("admin")))
-
-	cases := []struct {
-		name   string
-		token  string
-		status int
-		want   error
-	}{
-		{"expired", iss.Expired(), http.StatusTeapot, jwtguard.ErrTokenExpired},
-		{"policy denial also uses the handler", iss.Mint(nil), http.StatusTeapot, jwtguard.ErrForbidden},
-		{"allowed", iss.Mint(jwtguardtest.Claims{"roles": []string{"admin"}}), http.StatusOK, nil},
-	}
-	for _, c := range cases {
-		seen = nil
-		req := httptest.NewRequest(http.MethodGet, "/admin", nil)
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		if rec.Code != c.status {
-			t.Fatalf("%s: status %d, want %d", c.name, rec.Code, c.status)
-		}
-		if c.want == nil {
-			if len(seen) != 0 {
-				t.Fatalf("%s: error handler called with %v", c.name, seen)
-			}
-			continue
-		}
-		if len(seen) != 1 || !errors.Is(seen[0], c.want) {
-			t.Fatalf("%s: error handler saw %v, want %v", c.name, seen, c.want)
-		}
-		var je *jwtguard.Error
-		if !errors.As(seen[0], &je) {
-			t.Fatalf("%s: %T is not a *jwtguard.Error", c.name, seen[0])
-		}
-	}
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+		e := echo.New()
+		g := e.Group("", jwtecho.Middleware(v, jwtecho.WithErrorHandler(func(c echo.Context, err error) error {
+			record(err)
+			return c.String(http.StatusTeapot, "custom")
+		})))
+		g.GET(jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireRole("admin")))
+		g.GET("/tenants/:tenant/orders", final, jwtecho.RequireTenantParam("tenant"))
+		return e
+	})
 }
 
 func TestRequireWithoutMiddleware(t *testing.T) {

@@ -3,10 +3,12 @@ package jwtguardtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jwtguard/jwtguard"
@@ -283,4 +285,67 @@ func challengeParam(challenge, name string) string {
 		return rest[:j]
 	}
 	return ""
+}
+
+// ErrorHandlerBuild builds the handler under test for
+// [RunErrorHandlerTests]: it serves GET [RouteAdmin] (with
+// Require(jwtguard.RequireRole("admin"))) and GET [RouteTenant] (with the
+// adapter's tenant-parameter policy), both behind the adapter's Middleware
+// configured with a custom error handler that calls record(err) and answers
+// 418 (http.StatusTeapot).
+type ErrorHandlerBuild func(t *testing.T, v *jwtguard.Verifier, record func(err error)) http.Handler
+
+// RunErrorHandlerTests checks an adapter's custom error handler: every
+// refusal — a bad token and a policy denial in Require or the tenant
+// policy — reaches it exactly once as a *jwtguard.Error wrapping the right
+// sentinel, and allowed requests never call it.
+func RunErrorHandlerTests(t *testing.T, build ErrorHandlerBuild) {
+	iss := NewIssuer(t)
+	v := iss.Verifier(t)
+	var mu sync.Mutex
+	var seen []error
+	h := build(t, v, func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, err)
+	})
+	cases := []struct {
+		name, path, token string
+		status            int
+		want              error
+	}{
+		{"expired token", RouteAdmin, iss.Expired(), http.StatusTeapot, jwtguard.ErrTokenExpired},
+		{"role denial", RouteAdmin, iss.Mint(nil), http.StatusTeapot, jwtguard.ErrForbidden},
+		{"role allowed", RouteAdmin, iss.Mint(Claims{"roles": []string{"admin"}}), http.StatusOK, nil},
+		{"tenant denial", "/tenants/acme/orders", iss.Mint(Claims{"tenant_id": "globex"}), http.StatusTeapot, jwtguard.ErrForbidden},
+		{"tenant allowed", "/tenants/acme/orders", iss.Mint(Claims{"tenant_id": "acme"}), http.StatusOK, nil},
+	}
+	for _, c := range cases {
+		mu.Lock()
+		seen = nil
+		mu.Unlock()
+		req := httptest.NewRequest(http.MethodGet, c.path, nil)
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		mu.Lock()
+		got := seen
+		mu.Unlock()
+		if rec.Code != c.status {
+			t.Fatalf("%s: status %d, want %d", c.name, rec.Code, c.status)
+		}
+		if c.want == nil {
+			if len(got) != 0 {
+				t.Fatalf("%s: error handler called with %v", c.name, got)
+			}
+			continue
+		}
+		if len(got) != 1 || !errors.Is(got[0], c.want) {
+			t.Fatalf("%s: error handler saw %v, want one %v", c.name, got, c.want)
+		}
+		var je *jwtguard.Error
+		if !errors.As(got[0], &je) {
+			t.Fatalf("%s: %T is not a *jwtguard.Error", c.name, got[0])
+		}
+	}
 }

@@ -30,3 +30,19 @@ func TestConformance(t *testing.T) {
 		return mux
 	})
 }
+
+func TestErrorHandler(t *testing.T) {
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _ := jwtguard.FromContext(r.Context())
+			jwtguardtest.WriteClaims(w, r, c)
+		})
+		mux := http.NewServeMux()
+		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireRole("admin"))(final))
+		mux.Handle("GET "+jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
+		return nethttp.Middleware(v, nethttp.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
+			record(err)
+			w.WriteHeader(http.StatusTeapot)
+		}))(mux)
+	})
+}
