@@ -107,6 +107,7 @@ func newRemoteSource(cfg remoteConfig, jwksURL, discoveryURL, issuer string) *re
 func (rs *remoteSource) current() (*keySet, error) {
 	ks := rs.set.Load()
 	if ks == nil {
+		rs.kick()
 		rs.mu.Lock()
 		last := rs.lastErr
 		rs.mu.Unlock()
@@ -116,6 +117,7 @@ func (rs *remoteSource) current() (*keySet, error) {
 		return nil, fmt.Errorf("%w: key set not loaded yet", ErrKeysUnavailable)
 	}
 	if age := rs.cfg.now().Sub(time.Unix(0, rs.fetchedAt.Load())); rs.cfg.maxStale > 0 && age > rs.cfg.maxStale {
+		rs.kick()
 		return nil, fmt.Errorf("%w: cached key set is %s old, beyond the maximum staleness", ErrKeysUnavailable, age.Round(time.Second))
 	}
 	return ks, nil
@@ -152,14 +154,10 @@ func (rs *remoteSource) refresh(ctx context.Context, minGap time.Duration) {
 	rs.mu.Lock()
 	ch := rs.inflight
 	if ch == nil {
-		if minGap > 0 && !rs.lastAttempt.IsZero() && rs.cfg.now().Sub(rs.lastAttempt) < minGap {
+		if ch = rs.startLocked(minGap); ch == nil {
 			rs.mu.Unlock()
 			return
 		}
-		ch = make(chan struct{})
-		rs.inflight = ch
-		rs.lastAttempt = rs.cfg.now()
-		go rs.fetchAndStore(ch)
 	}
 	rs.mu.Unlock()
 	select {
@@ -167,6 +165,43 @@ func (rs *remoteSource) refresh(ctx context.Context, minGap time.Duration) {
 	case <-ctx.Done():
 	case <-rs.stop:
 	}
+}
+
+// unavailableKickGap is the shortest gap between fetches started by
+// requests that found no usable key set: while the provider is down, traffic
+// causes at most one fetch per second, and the first request after it comes
+// back up starts the fetch that restores service (instead of waiting for the
+// background backoff, which grows to the minimum refresh interval).
+const unavailableKickGap = time.Second
+
+// kick starts a fetch in the background, unless one is in flight, one
+// started less than unavailableKickGap ago, or the source is closed. It
+// never waits.
+func (rs *remoteSource) kick() {
+	select {
+	case <-rs.stop:
+		return
+	default:
+	}
+	rs.mu.Lock()
+	if rs.inflight == nil {
+		rs.startLocked(unavailableKickGap)
+	}
+	rs.mu.Unlock()
+}
+
+// startLocked starts a fetch unless one started less than minGap ago; it
+// returns the fetch's done channel, or nil. rs.mu is held and no fetch is in
+// flight.
+func (rs *remoteSource) startLocked(minGap time.Duration) chan struct{} {
+	if minGap > 0 && !rs.lastAttempt.IsZero() && rs.cfg.now().Sub(rs.lastAttempt) < minGap {
+		return nil
+	}
+	ch := make(chan struct{})
+	rs.inflight = ch
+	rs.lastAttempt = rs.cfg.now()
+	go rs.fetchAndStore(ch)
+	return ch
 }
 
 // nextRefresh is computed by each fetch and read by the loop.
