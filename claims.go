@@ -198,6 +198,12 @@ func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, err
 			missing = r
 			break
 		}
+		if i >= 64 { // beyond the mask: look the name up
+			if _, ok := strictjson.Member(payload, r); !ok {
+				missing = r
+				break
+			}
+		}
 	}
 	if missing != "" {
 		return nil, fmt.Errorf("%w: %s", ErrMissingClaim, missing)
