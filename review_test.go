@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jwtguard/jwtguard"
 )
@@ -31,6 +32,42 @@ func TestReviewManyRequiredClaims(t *testing.T) {
 			delete(claims, last)
 			_, err := v.Verify(ctx, mint(t, "RS256", claims, tokenOpts{}))
 			checkErr(t, err, jwtguard.ErrMissingClaim)
+		})
+	}
+}
+
+// TestReviewRevokeFarFutureToken: a token whose exp lies beyond what
+// time.Time.UnixNano can represent (after 2262, e.g. the common "never
+// expires" 9999-12-31T23:59:59Z) must stay revoked once revoked. The
+// MemoryStore kept expiries as UnixNano, which overflowed to a negative
+// value: RevokeClaims reported success and the token was still accepted.
+func TestReviewRevokeFarFutureToken(t *testing.T) {
+	t.Parallel()
+	for _, exp := range []int64{4102444800, 9223372037, 32503680000, 253402300799} {
+		t.Run(fmt.Sprint(exp), func(t *testing.T) {
+			t.Parallel()
+			store := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{Clock: fixedClock})
+			v := staticVerifier(t, jwtguard.WithRevocation(store))
+			ctx := context.Background()
+			tok := mint(t, "ES256", with(map[string]any{"exp": exp, "jti": "j-far"}), tokenOpts{})
+			c, err := v.Verify(ctx, tok)
+			if err != nil {
+				t.Fatalf("before revocation: %v", err)
+			}
+			if err := jwtguard.RevokeClaims(ctx, store, c); err != nil {
+				t.Fatalf("RevokeClaims: %v", err)
+			}
+			_, err = v.Verify(ctx, tok)
+			checkErr(t, err, jwtguard.ErrTokenRevoked)
+
+			// Logout everywhere with a far-future cut-off revokes too.
+			subStore := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{Clock: fixedClock})
+			vs := staticVerifier(t, jwtguard.WithRevocation(subStore))
+			if err := subStore.RevokeSubject(ctx, c.Subject, time.Unix(exp, 0)); err != nil {
+				t.Fatalf("RevokeSubject: %v", err)
+			}
+			_, err = vs.Verify(ctx, tok)
+			checkErr(t, err, jwtguard.ErrTokenRevoked)
 		})
 	}
 }

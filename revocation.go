@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -178,7 +179,7 @@ func (s *MemoryStore) RevokeToken(_ context.Context, jti string, exp time.Time) 
 	if !until.After(now) {
 		return nil
 	}
-	return s.put(&s.jtis, jti, memEntry{until: until.UnixNano()}, now.UnixNano())
+	return s.put(&s.jtis, jti, memEntry{until: unixNano(until)}, now.UnixNano())
 }
 
 // RevokeSubject revokes every token of sub whose iat is before before (iat
@@ -195,7 +196,7 @@ func (s *MemoryStore) RevokeSubject(_ context.Context, sub string, before time.T
 	if !until.After(now) {
 		return nil
 	}
-	return s.put(&s.subs, sub, memEntry{value: before.UnixNano(), until: until.UnixNano()}, now.UnixNano())
+	return s.put(&s.subs, sub, memEntry{value: unixNano(before), until: unixNano(until)}, now.UnixNano())
 }
 
 // IsRevoked implements [RevocationStore]. It never fails.
@@ -208,12 +209,24 @@ func (s *MemoryStore) IsRevoked(_ context.Context, c *Claims) (bool, error) {
 	}
 	if c.Subject != "" {
 		if e, ok := s.shard(&s.subs, c.Subject).get(c.Subject); ok && e.until > now {
-			if c.IssuedAt.IsZero() || c.IssuedAt.UnixNano() < e.value {
+			if c.IssuedAt.IsZero() || unixNano(c.IssuedAt) < e.value {
 				return true, nil
 			}
 		}
 	}
 	return false, nil
+}
+
+// unixNano is t.UnixNano saturated to the int64 range: UnixNano is
+// undefined after 2262, and a token's exp may be as late as year 9999.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }
 
 // Len returns the number of entries held, including expired ones not yet
