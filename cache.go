@@ -3,6 +3,7 @@ package jwtguard
 import (
 	"hash/maphash"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -124,6 +125,9 @@ func (tc *tokenCache) put(token string, c *Claims, src keySource, ks *keySet, no
 	// A caller that appends to its copy's slices must not write into the
 	// arrays the cached claims share.
 	c.Audience, c.Roles, c.Scopes = slices.Clip(c.Audience), slices.Clip(c.Roles), slices.Clip(c.Scopes)
+	// Clone: token may be a slice of a larger string (e.g. the whole Cookie
+	// header), which must not stay in memory with the entry.
+	token = strings.Clone(token)
 	s := tc.shard(token)
 	s.mu.Lock()
 	if len(s.m) >= tc.per {

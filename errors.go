@@ -209,6 +209,12 @@ type errorBody struct {
 // JSON body {"error":..., "error_description":...}. realm may be empty.
 func WriteError(w http.ResponseWriter, realm string, err error) {
 	e := AsError(err)
+	if e.Status < 100 || e.Status > 999 {
+		// A hand-built *Error without a valid status is a server bug.
+		cp := *e
+		cp.Status, cp.Code = http.StatusInternalServerError, ""
+		e = &cp
+	}
 	h := w.Header()
 	if e.Status == http.StatusUnauthorized || (e.Code != "" && (e.Status == http.StatusForbidden || e.Status == http.StatusBadRequest)) {
 		h.Set("WWW-Authenticate", e.challenge(realm))

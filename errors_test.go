@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -257,5 +258,16 @@ func TestSentinelStatuses(t *testing.T) {
 		if got := jwtguard.AsError(s).Status; got != want[s] {
 			t.Errorf("%v: status %d, want %d", s, got, want[s])
 		}
+	}
+}
+
+// TestWriteErrorWithoutStatus: a hand-built *Error with no status is a
+// server bug and becomes a 500, never a panic.
+func TestWriteErrorWithoutStatus(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	jwtguard.WriteError(rec, "", &jwtguard.Error{Err: jwtguard.ErrForbidden, Code: jwtguard.CodeInsufficientScope})
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", rec.Code)
 	}
 }

@@ -408,7 +408,8 @@ func (in *introspector) lookup(ctx context.Context, v *Verifier, token string, n
 				break
 			}
 		}
-		in.cache[token] = introEntry{c: call.c, until: now.Add(ttl)}
+		// Clone: token may be a slice of a larger header (all cookies).
+		in.cache[strings.Clone(token)] = introEntry{c: call.c, until: now.Add(ttl)}
 	}
 	delete(in.inflight, token)
 	in.mu.Unlock()
@@ -473,6 +474,19 @@ func (in *introspector) call(ctx context.Context, v *Verifier, token string) (*C
 	}
 	if !active {
 		return nil, nil
+	}
+	if isCompactJWS(token) {
+		// IntrospectJWTs: the JWT itself was verified locally, so only
+		// "active" decides (RFC 7662 §2.2 requires no other member). A
+		// valid exp in the answer bounds the cache entry; without one the
+		// positive TTL does.
+		c := &Claims{raw: body, ExpiresAt: v.cfg.now().Add(in.posTTL)}
+		if raw, ok := strictjson.Member(body, "exp"); ok {
+			if t, err := numericDate(raw, "exp"); err == nil {
+				c.ExpiresAt = t
+			}
+		}
+		return c, nil
 	}
 	c, err := parseClaims(body, &v.paths, v.cfg.requiredClaims)
 	if err != nil {

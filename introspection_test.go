@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -422,5 +423,38 @@ func TestIntrospectionSharedRequest(t *testing.T) {
 	}
 	if got := hits.Load(); got != 1 {
 		t.Fatalf("%d endpoint calls for one token, want 1", got)
+	}
+}
+
+// TestIntrospectionJWTMinimalAnswer: with IntrospectJWTs, a locally verified
+// JWT needs only {"active":true} from the endpoint (RFC 7662 §2.2), even
+// when WithRequiredClaims names claims the answer does not repeat.
+func TestIntrospectionJWTMinimalAnswer(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	endpoint := iss.EnableIntrospection(introClient, introSecret)
+	active := true
+	var mu sync.Mutex
+	iss.SetIntrospectionFault(func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if active {
+			_, _ = w.Write([]byte(`{"active":true}`))
+		} else {
+			_, _ = w.Write([]byte(`{"active":false}`))
+		}
+		return true
+	})
+	v := iss.Verifier(t, jwtguard.WithIntrospection(endpoint, jwtguard.ClientSecretBasic(introClient, introSecret), jwtguard.IntrospectJWTs()),
+		jwtguard.WithRequiredClaims("jti"))
+	if _, err := v.Verify(context.Background(), iss.Mint(jwtguardtest.Claims{"jti": "a"})); err != nil {
+		t.Fatalf("minimal active answer: %v", err)
+	}
+	mu.Lock()
+	active = false
+	mu.Unlock()
+	if _, err := v.Verify(context.Background(), iss.Mint(jwtguardtest.Claims{"jti": "b"})); !errors.Is(err, jwtguard.ErrTokenInactive) {
+		t.Fatalf("minimal inactive answer: %v, want ErrTokenInactive", err)
 	}
 }
