@@ -49,7 +49,10 @@ type Claims struct {
 func (c *Claims) Raw() json.RawMessage { return json.RawMessage(c.raw) }
 
 // Decode unmarshals the claim set into v (a pointer to a struct with json
-// tags, or a map), for custom typed claims.
+// tags, or a map), for custom typed claims. It uses encoding/json, which
+// matches member names case-insensitively; the typed fields of Claims
+// (Issuer, Tenant, Roles, ...) come from jwtguard's strict reader, which
+// matches them exactly, so authorize on those.
 func (c *Claims) Decode(v any) error {
 	if err := json.Unmarshal(c.raw, v); err != nil {
 		return fmt.Errorf("jwtguard: decoding claims: %w", err)
