@@ -122,12 +122,18 @@ func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, err
 	c := &Claims{raw: payload}
 	var hasExp, roleFound, tenantFound, scopeFound bool
 	var missing string
-	seen := 0 // bitmask of required claims present
+	// seen is a bitset of the required claims present: one word on the
+	// stack for up to 64 names, a heap bitset beyond.
+	var seenWord [1]uint64
+	seen := seenWord[:]
+	if n := (len(required) + 63) / 64; n > 1 {
+		seen = make([]uint64, n)
+	}
 	err := strictjson.Object(payload, 0, func(key, val []byte) error {
 		var err error
 		for i, r := range required {
-			if i < 64 && string(key) == r {
-				seen |= 1 << i
+			if string(key) == r {
+				seen[i/64] |= 1 << (i % 64)
 			}
 		}
 		switch string(key) {
@@ -197,15 +203,9 @@ func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, err
 		return nil, fmt.Errorf("%w: exp", ErrMissingClaim)
 	}
 	for i, r := range required {
-		if i < 64 && seen&(1<<i) == 0 {
+		if seen[i/64]&(1<<(i%64)) == 0 {
 			missing = r
 			break
-		}
-		if i >= 64 { // beyond the mask: look the name up
-			if _, ok := strictjson.Member(payload, r); !ok {
-				missing = r
-				break
-			}
 		}
 	}
 	if missing != "" {
