@@ -23,6 +23,8 @@ type keySet struct {
 	// carries. It is set for static keys (WithKey, WithHMAC, WithKeySet),
 	// whose kid-less keys are documented to match tokens with or without kid.
 	anyKid bool
+	// kidless lists the keys without a kid, for anyKid.
+	kidless []*verifyKey
 }
 
 var keySetGen atomic.Uint64
@@ -32,6 +34,8 @@ func newKeySet(keys []*verifyKey) *keySet {
 	for _, k := range keys {
 		if k.kid != "" {
 			ks.byKid[k.kid] = append(ks.byKid[k.kid], k)
+		} else {
+			ks.kidless = append(ks.kidless, k)
 		}
 	}
 	return ks
@@ -42,29 +46,22 @@ const maxKeysTried = 8
 
 // candidates returns the keys that may verify a token with this kid and alg.
 // With a kid only keys with that kid are considered (for static sets, kid-less
-// keys too when no key has that kid); without one, every key whose type fits
+// keys instead when no key has that kid); without one, every key whose type fits
 // the algorithm.
 func (ks *keySet) candidates(kid string, a *algSpec, buf []*verifyKey) []*verifyKey {
 	list := ks.all
 	if kid != "" {
 		list = ks.byKid[kid]
+		if len(list) == 0 && ks.anyKid {
+			// No key carries this kid: kid-less static keys may verify it.
+			list = ks.kidless
+		}
 	}
 	for _, k := range list {
 		if k.fits(a) {
 			buf = append(buf, k)
 			if len(buf) == maxKeysTried {
-				return buf
-			}
-		}
-	}
-	if kid != "" && ks.anyKid && len(list) == 0 {
-		// No key carries this kid: kid-less static keys may verify it.
-		for _, k := range ks.all {
-			if k.kid == "" && k.fits(a) {
-				buf = append(buf, k)
-				if len(buf) == maxKeysTried {
-					break
-				}
+				break
 			}
 		}
 	}
