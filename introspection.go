@@ -350,20 +350,8 @@ func (v *Verifier) judgeIntrospected(c *Claims, now time.Time) error {
 			return ErrInvalidIssuer
 		}
 	}
-	if !v.cfg.skipAudience || audiences != nil {
-		if len(c.Audience) == 0 {
-			return fmt.Errorf("%w: introspection answer has no aud", ErrInvalidAudience)
-		}
-		match := false
-		for _, a := range c.Audience {
-			if slices.Contains(audiences, a) {
-				match = true
-				break
-			}
-		}
-		if !match {
-			return ErrInvalidAudience
-		}
+	if err := v.checkAudience(c, audiences); err != nil {
+		return err
 	}
 	return v.checkTimes(c, now)
 }

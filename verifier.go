@@ -398,20 +398,8 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if v.issuers == nil && !v.cfg.skipIssuer && !slices.Contains(v.issuerSet, c.Issuer) {
 		return c, ErrInvalidIssuer
 	}
-	if !v.cfg.skipAudience || audiences != nil {
-		if len(c.Audience) == 0 {
-			return c, fmt.Errorf("%w: token has no aud", ErrInvalidAudience)
-		}
-		match := false
-		for _, a := range c.Audience {
-			if slices.Contains(audiences, a) {
-				match = true
-				break
-			}
-		}
-		if !match {
-			return c, ErrInvalidAudience
-		}
+	if err := v.checkAudience(c, audiences); err != nil {
+		return c, err
 	}
 	if err := v.checkTimes(c, now); err != nil {
 		return c, err
@@ -425,6 +413,23 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		v.cache.put(token, &cp, src, ks, now)
 	}
 	return c, nil
+}
+
+// checkAudience requires aud to contain one of audiences (RFC 7519 §4.1.3),
+// unless WithoutAudienceCheck left audiences nil.
+func (v *Verifier) checkAudience(c *Claims, audiences []string) error {
+	if v.cfg.skipAudience && audiences == nil {
+		return nil
+	}
+	if len(c.Audience) == 0 {
+		return fmt.Errorf("%w: token has no aud", ErrInvalidAudience)
+	}
+	for _, a := range c.Audience {
+		if slices.Contains(audiences, a) {
+			return nil
+		}
+	}
+	return ErrInvalidAudience
 }
 
 // checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4-6).
