@@ -171,25 +171,18 @@ func (v *Verifier) newIssuerEntry(ic IssuerConfig) (*issuerEntry, error) {
 		}
 	}
 	switch {
-	case ic.JWKSURL != "":
-		if _, err := checkRemoteURL(ic.JWKSURL, cfg.insecureHTTP); err != nil {
-			return nil, fmt.Errorf("issuer %q: %v", ic.Issuer, err)
-		}
-		e.src = newRemoteSource(cfg.remoteConfig(), ic.JWKSURL, "", "")
-	case ic.Discovery:
-		u, err := discoveryURL(ic.Issuer, cfg.insecureHTTP)
+	case ic.JWKSURL != "" || ic.Discovery:
+		src, err := cfg.remoteKeySource(ic.JWKSURL, ic.Issuer) // JWKSURL "": discovery
 		if err != nil {
 			return nil, fmt.Errorf("issuer %q: %v", ic.Issuer, err)
 		}
-		e.src = newRemoteSource(cfg.remoteConfig(), "", u, ic.Issuer)
+		e.src = src
 	default:
 		keys, err := keysFromSet(ic.KeySet, false, cfg.log)
 		if err != nil {
 			return nil, fmt.Errorf("issuer %q: %v", ic.Issuer, err)
 		}
-		ks := newKeySet(keys)
-		ks.anyKid = true // as for WithKeySet: kid-less static keys match any unknown kid
-		e.src = &staticSource{ks: ks}
+		e.src = newStaticSource(keys)
 	}
 	return e, nil
 }

@@ -88,6 +88,15 @@ type keySource interface {
 // staticSource serves a fixed key set.
 type staticSource struct{ ks *keySet }
 
+// newStaticSource serves keys given in configuration (WithKeySet, WithKey,
+// WithHMAC, or an IssuerConfig.KeySet). Their kid-less keys also match tokens
+// whose kid no key carries.
+func newStaticSource(keys []*verifyKey) *staticSource {
+	ks := newKeySet(keys)
+	ks.anyKid = true
+	return &staticSource{ks: ks}
+}
+
 func (s *staticSource) current() (*keySet, error)         { return s.ks, nil }
 func (s *staticSource) refreshUnknownKid(context.Context) {}
 func (s *staticSource) ready(context.Context) error       { return nil }

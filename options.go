@@ -564,8 +564,8 @@ func (c *config) remoteConfig() remoteConfig {
 	}
 }
 
-// staticKeySet builds the key set for WithKeySet, WithKey and WithHMAC.
-func (c *config) staticKeySet() (*keySet, error) {
+// buildStaticKeys builds the keys of WithKeySet, WithKey and WithHMAC.
+func (c *config) buildStaticKeys() ([]*verifyKey, error) {
 	var keys []*verifyKey
 	for _, set := range c.keySets {
 		ks, err := keysFromSet(set, false, c.log)
@@ -601,7 +601,5 @@ func (c *config) staticKeySet() (*keySet, error) {
 	for _, s := range c.hmacSecrets {
 		keys = append(keys, &verifyKey{secret: s})
 	}
-	ks := newKeySet(keys)
-	ks.anyKid = true
-	return ks, nil
+	return keys, nil
 }

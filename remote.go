@@ -67,6 +67,22 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// remoteKeySource checks the URL and starts a remote key source: the JWKS
+// at jwksURL or, when jwksURL is "", OpenID Connect discovery for issuer.
+func (c *config) remoteKeySource(jwksURL, issuer string) (*remoteSource, error) {
+	if jwksURL != "" {
+		if _, err := checkRemoteURL(jwksURL, c.insecureHTTP); err != nil {
+			return nil, err
+		}
+		return newRemoteSource(c.remoteConfig(), jwksURL, "", ""), nil
+	}
+	u, err := discoveryURL(issuer, c.insecureHTTP)
+	if err != nil {
+		return nil, err
+	}
+	return newRemoteSource(c.remoteConfig(), "", u, issuer), nil
+}
+
 // remoteSource keeps a JWKS fetched over HTTP fresh. It fetches in the
 // background, never blocks New, shares one fetch among concurrent callers,
 // rate-limits fetches caused by unknown kids, keeps the last good set when a

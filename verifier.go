@@ -110,29 +110,29 @@ func New(opts ...Option) (*Verifier, error) {
 		return v, nil
 	}
 	v.issuerSet = slices.Clone(cfg.issuers)
-	rc := cfg.remoteConfig()
 	switch {
 	case len(cfg.jwksURLs) == 1:
-		if _, err := checkRemoteURL(cfg.jwksURLs[0], cfg.insecureHTTP); err != nil {
+		src, err := cfg.remoteKeySource(cfg.jwksURLs[0], "")
+		if err != nil {
 			return nil, optErr("WithJWKS", "%v", err)
 		}
-		v.source = newRemoteSource(rc, cfg.jwksURLs[0], "", "")
+		v.source = src
 	case len(cfg.discoveryURLs) == 1:
 		iss := cfg.discoveryURLs[0]
-		u, err := discoveryURL(iss, cfg.insecureHTTP)
+		src, err := cfg.remoteKeySource("", iss)
 		if err != nil {
 			return nil, optErr("WithDiscovery", "%v", err)
 		}
 		if !slices.Contains(v.issuerSet, iss) {
 			v.issuerSet = append(v.issuerSet, iss)
 		}
-		v.source = newRemoteSource(rc, "", u, iss)
+		v.source = src
 	default:
-		ks, err := cfg.staticKeySet()
+		keys, err := cfg.buildStaticKeys()
 		if err != nil {
 			return nil, err
 		}
-		v.source = &staticSource{ks: ks}
+		v.source = newStaticSource(keys)
 	}
 	return v, nil
 }
