@@ -109,7 +109,7 @@ func TestIntrospectionInactive(t *testing.T) {
 func TestIntrospectionCacheBounds(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
-	clk := &fakeClock{now: time.Now()}
+	clk := jwtguardtest.NewClock(time.Now())
 	v := introVerifier(t, iss, nil, jwtguard.WithClock(clk.Now))
 	tok := iss.MintOpaque(nil)
 	if _, err := v.Verify(context.Background(), tok); err != nil {
@@ -119,7 +119,7 @@ func TestIntrospectionCacheBounds(t *testing.T) {
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		t.Fatalf("within the TTL the cached answer is used: %v", err)
 	}
-	clk.Add(jwtguard.DefaultIntrospectionTTL)
+	clk.Advance(jwtguard.DefaultIntrospectionTTL)
 	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, jwtguard.ErrTokenInactive) {
 		t.Fatalf("after the TTL: %v, want ErrTokenInactive", err)
 	}
@@ -130,7 +130,7 @@ func TestIntrospectionCacheBounds(t *testing.T) {
 	if _, err := v.Verify(context.Background(), short); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(10*time.Second + jwtguard.DefaultLeeway)
+	clk.Advance(10*time.Second + jwtguard.DefaultLeeway)
 	if _, err := v.Verify(context.Background(), short); !errors.Is(err, jwtguard.ErrTokenExpired) {
 		t.Fatalf("past exp: %v, want ErrTokenExpired", err)
 	}

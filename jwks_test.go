@@ -32,18 +32,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
-// secClock is a settable clock shared by an issuer and a verifier.
-type secClock struct{ ns atomic.Int64 }
-
-func newSecClock() *secClock {
-	c := &secClock{}
-	c.ns.Store(time.Now().UnixNano())
-	return c
-}
-
-func (c *secClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *secClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 func (l *syncBuffer) Logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
@@ -252,7 +240,7 @@ func TestJWKSUnreachableAtStart(t *testing.T) {
 
 func TestJWKSDownMidRun(t *testing.T) {
 	t.Parallel()
-	clock := newSecClock()
+	clock := jwtguardtest.NewClock(time.Now())
 	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
 	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now), jwtguard.WithMaxStale(10*time.Minute),
 		jwtguard.WithRefreshInterval(20*time.Millisecond, 50*time.Millisecond))
@@ -285,7 +273,7 @@ func TestJWKSDownMidRun(t *testing.T) {
 
 func TestJWKSSlowIdP(t *testing.T) {
 	t.Parallel()
-	clock := newSecClock()
+	clock := jwtguardtest.NewClock(time.Now())
 	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
 	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now),
 		jwtguard.WithFetchTimeout(200*time.Millisecond), jwtguard.WithRefreshInterval(time.Minute, time.Hour))
@@ -506,7 +494,7 @@ func TestJWKSKeyHygiene(t *testing.T) {
 
 func TestJWKSRotation(t *testing.T) {
 	t.Parallel()
-	clock := newSecClock()
+	clock := jwtguardtest.NewClock(time.Now())
 	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
 	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now), jwtguard.WithRefreshInterval(time.Minute, time.Hour))
 	mustReady(t, v)
@@ -540,7 +528,7 @@ func TestJWKSRotation(t *testing.T) {
 
 func TestJWKSUnknownKidFlood(t *testing.T) {
 	t.Parallel()
-	clock := newSecClock()
+	clock := jwtguardtest.NewClock(time.Now())
 	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
 	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.WithClock(clock.Now), jwtguard.WithRefreshInterval(time.Minute, time.Hour))
 	mustReady(t, v)

@@ -16,19 +16,6 @@ import (
 	"github.com/jwtguard/jwtguard/nethttp"
 )
 
-// fakeClock is a settable clock safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func TestMemoryStoreIsRevoked(t *testing.T) {
@@ -94,14 +81,14 @@ func TestMemoryStoreIsRevoked(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			clk := &fakeClock{now: t0}
+			clk := jwtguardtest.NewClock(t0)
 			s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{Clock: clk.Now, MaxTokenLifetime: 3 * time.Hour})
 			if c.setup != nil {
 				if err := c.setup(s); err != nil {
 					t.Fatal(err)
 				}
 			}
-			clk.Add(c.later)
+			clk.Advance(c.later)
 			got, err := s.IsRevoked(ctx, &c.claims)
 			if err != nil || got != c.want {
 				t.Fatalf("IsRevoked = %v, %v; want %v", got, err, c.want)
@@ -134,7 +121,7 @@ func TestMemoryStoreBadInput(t *testing.T) {
 func TestMemoryStoreBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := &fakeClock{now: t0}
+	clk := jwtguardtest.NewClock(t0)
 	const max = 64
 	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{MaxEntries: max, Clock: clk.Now})
 	var full error
@@ -165,7 +152,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 	}
 	// Once the tokens expire their entries are purged on the next writes
 	// and the store accepts revocations again.
-	clk.Add(time.Minute + jwtguard.RevocationGrace)
+	clk.Advance(time.Minute + jwtguard.RevocationGrace)
 	for i := range max / 2 {
 		if err := s.RevokeToken(ctx, fmt.Sprintf("new-%d", i), clk.Now().Add(time.Minute)); err != nil {
 			t.Fatalf("revocation %d after expiry: %v", i, err)
@@ -179,7 +166,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 func TestMemoryStoreRepeatedExtensionStaysBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := &fakeClock{now: t0}
+	clk := jwtguardtest.NewClock(t0)
 	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{MaxEntries: 64, Clock: clk.Now})
 	for i := range 10_000 {
 		// The same subject logged out everywhere again and again.

@@ -67,18 +67,6 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestNewOptions(t *testing.T) {
 	t.Parallel()
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
@@ -182,7 +170,7 @@ func TestEntriesExpire(t *testing.T) {
 	srv := redistest.Start(t)
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
-	clk := &fakeClock{now: time.Now()}
+	clk := jwtguardtest.NewClock(time.Now())
 	s := newStore(t, client, redisstore.WithClock(clk.Now), redisstore.WithGrace(0), redisstore.WithMaxTokenLifetime(time.Millisecond))
 	// A token that expires 300 ms from the store's clock: Redis drops the
 	// key on its own.
@@ -363,7 +351,7 @@ func TestLocalCacheStalenessBound(t *testing.T) {
 	srv := redistest.Start(t)
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
-	clk := &fakeClock{now: time.Now()}
+	clk := jwtguardtest.NewClock(time.Now())
 	const ttl = 2 * time.Second
 	s := newStore(t, client, redisstore.WithLocalCache(ttl, 100), redisstore.WithClock(clk.Now))
 	eventually(t, "subscription", s.Subscribed)
@@ -374,11 +362,11 @@ func TestLocalCacheStalenessBound(t *testing.T) {
 	if err := client.Set(ctx, "jwtguard:jti:quiet", "1", time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(ttl - time.Millisecond)
+	clk.Advance(ttl - time.Millisecond)
 	if ok, _ := s.IsRevoked(ctx, c); ok {
 		t.Fatal("the local cache was not used (this check should be served from it)")
 	}
-	clk.Add(time.Millisecond)
+	clk.Advance(time.Millisecond)
 	if ok, err := s.IsRevoked(ctx, c); !ok || err != nil {
 		t.Fatalf("after the TTL: %v, %v; want revoked (staleness bound = TTL)", ok, err)
 	}

@@ -1,0 +1,24 @@
+package jwtguardtest
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Clock is a settable clock for tests, safe for concurrent use: pass its Now
+// to jwtguard.WithClock, to the Issuer's [WithClock] and to stores that take
+// a clock, then move time with Advance.
+type Clock struct{ ns atomic.Int64 }
+
+// NewClock returns a Clock that reads t until advanced.
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.ns.Store(t.UnixNano())
+	return c
+}
+
+// Now returns the clock's current time.
+func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()) }
+
+// Advance moves the clock forward by d (backward if d is negative).
+func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
