@@ -60,6 +60,10 @@ var (
 	// ErrRevocationUnavailable means the revocation store could not answer
 	// and the verifier fails closed (503).
 	ErrRevocationUnavailable = errors.New("jwtguard: revocation check unavailable")
+	// ErrIntrospectionUnavailable means the token introspection endpoint
+	// (RFC 7662) could not answer: down, slow, too busy, refusing our client
+	// credentials or answering nonsense. The verifier fails closed (503).
+	ErrIntrospectionUnavailable = errors.New("jwtguard: introspection unavailable")
 	// ErrKeysUnavailable means no usable key set is loaded yet (or the
 	// cached one is older than the maximum staleness). It is a server-side
 	// problem: 503 with Retry-After.
