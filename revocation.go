@@ -46,16 +46,20 @@ type RevocationStore interface {
 	IsRevoked(ctx context.Context, c *Claims) (bool, error)
 }
 
-// Revoker records revocations. [MemoryStore] and the Redis store implement
-// it next to [RevocationStore], so logout handlers can be written against
-// either.
+// Revoker records revocations. The memory and Redis stores implement it next
+// to [RevocationStore], so logout handlers can be written against either.
+// Entries are scoped by issuer: jti and sub are unique only per issuer
+// (RFC 7519 §4.1.2, §4.1.7), so one issuer's token can never revoke
+// another issuer's tokens. issuer is the token's iss ("" for tokens
+// without one).
 type Revoker interface {
-	// RevokeToken revokes the token with this jti until exp (its expiry
-	// claim); the entry is then dropped.
-	RevokeToken(ctx context.Context, jti string, exp time.Time) error
-	// RevokeSubject revokes every token of sub issued before before (by
-	// iat; a token without iat is revoked too).
-	RevokeSubject(ctx context.Context, sub string, before time.Time) error
+	// RevokeToken revokes the token of issuer with this jti until exp (its
+	// expiry claim) plus the store's grace; the entry is then dropped.
+	RevokeToken(ctx context.Context, issuer, jti string, exp time.Time) error
+	// RevokeSubject revokes every token of issuer's subject sub issued
+	// before before (by iat, with the store's clock-skew tolerance; a token
+	// without iat is revoked too).
+	RevokeSubject(ctx context.Context, issuer, sub string, before time.Time) error
 }
 
 // RevocationGrace is how long past a token's exp a revocation entry is kept
@@ -82,7 +86,7 @@ func RevokeClaims(ctx context.Context, r Revoker, c *Claims) error {
 	if c == nil || c.ID == "" {
 		return errors.New("jwtguard: RevokeClaims: the token has no jti")
 	}
-	return r.RevokeToken(ctx, c.ID, c.ExpiresAt)
+	return r.RevokeToken(ctx, c.Issuer, c.ID, c.ExpiresAt)
 }
 
 // MemoryOptions configures a [MemoryStore]. The zero value gives the
