@@ -1,5 +1,7 @@
 // Package bench compares jwtguard with peer JWT libraries on identical
 // tokens. It is its own module so the peers never enter jwtguard's go.mod.
 // Everything lives in the _test.go files; run ./run.sh (or
-// go run ./cmd/benchtable) for the markdown table.
+// go run ./cmd/benchtable) for the markdown table, and
+// ./compare.sh OLD NEW to compare jwtguard's own benchmarks between two
+// commits with benchstat (the regression gate of performance changes).
 package bench
