@@ -120,7 +120,10 @@ func (s *Store) Skew() time.Duration {
 // cacheKey is an entry's local cache key and invalidation message: kind
 // ('j' or 's'), ':', and the issuer-scoped value.
 func cacheKey(kind byte, issuer, value string) string {
-	return string(kind) + ":" + revoke.Key(issuer, value)
+	if kind == 's' {
+		return revoke.PrefixedKey("s:", issuer, value)
+	}
+	return revoke.PrefixedKey("j:", issuer, value)
 }
 
 // redisKey is the Redis key of the entry named by a cache key.
