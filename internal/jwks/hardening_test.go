@@ -175,6 +175,11 @@ func TestItem5NothingFetchedAfterClose(t *testing.T) {
 		}()
 		synctest.Wait()
 		s.Close()
+		select {
+		case <-s.done: // Close returned after the loop ended
+		default:
+			t.Fatal("Close returned before the background loop ended")
+		}
 		<-held
 		hits := e.hits.Load()
 		time.Sleep(2 * time.Minute) // past every gap and the refresh interval
