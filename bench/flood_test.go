@@ -51,7 +51,7 @@ func BenchmarkJWKSFlood(b *testing.B) {
 	defer iss.Close()
 	valid := iss.Mint(jwtguardtest.Claims{"exp": time.Now().Add(24 * time.Hour).Unix(),
 		"roles": []string{"admin", "reader"}, "tenant_id": "acme"})
-	v, err := jwtguard.New(jwtguard.WithDiscovery(iss.URL()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+	v, err := jwtguard.New(jwtguard.WithIssuer(iss.URL(), jwtguard.Discovery()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256"), jwtguard.WithRefreshInterval(floodInterval, time.Hour))
 	if err != nil {
 		b.Fatal(err)

@@ -30,7 +30,7 @@ func newVerifier(tb testing.TB, alg string, extra ...jwtguard.Option) *jwtguard.
 	if alg == "HS256" {
 		opts = append(opts, jwtguard.WithHMAC(fx.secret), jwtguard.WithIssuer(fx.issuer))
 	} else {
-		opts = append(opts, jwtguard.WithDiscovery(fx.issuer))
+		opts = append(opts, jwtguard.WithIssuer(fx.issuer, jwtguard.Discovery()))
 	}
 	v, err := jwtguard.New(append(opts, extra...)...)
 	if err != nil {

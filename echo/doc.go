@@ -8,7 +8,7 @@
 //	e := echo.New()
 //	api := e.Group("/api", jwtecho.Middleware(v))
 //	api.GET("/me", me)
-//	api.GET("/admin", admin, jwtecho.Require(jwtguard.RequireRole("admin")))
+//	api.GET("/admin", admin, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 //	api.GET("/tenants/:tenant/orders", orders, jwtecho.RequireTenantParam("tenant"))
 //
 // Handlers read the claims with [FromContext], or with

@@ -8,7 +8,7 @@
 //	r := gin.New()
 //	api := r.Group("/api", jwtgin.Middleware(v))
 //	api.GET("/me", me)
-//	api.GET("/admin", jwtgin.Require(jwtguard.RequireRole("admin")), admin)
+//	api.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), admin)
 //	api.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), orders)
 //
 // Handlers read the claims with [FromContext], or with

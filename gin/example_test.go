@@ -16,7 +16,7 @@ func ExampleMiddleware() {
 	idp, _ := jwtguardtest.StartIssuer() // your identity provider in real life
 	defer idp.Close()
 	v, _ := jwtguard.New(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 	)
@@ -29,7 +29,7 @@ func ExampleMiddleware() {
 		claims, _ := jwtgin.FromContext(c)
 		c.String(http.StatusOK, "hello "+claims.Subject)
 	})
-	api.GET("/admin", jwtgin.Require(jwtguard.RequireRole("admin")), func(c *gin.Context) {
+	api.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), func(c *gin.Context) {
 		c.String(http.StatusOK, "welcome, admin")
 	})
 

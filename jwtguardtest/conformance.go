@@ -19,9 +19,9 @@ import (
 const (
 	// RouteProtected is behind the adapter's Middleware(v).
 	RouteProtected = "/protected"
-	// RouteAdmin adds Require(jwtguard.RequireRole("admin")).
+	// RouteAdmin adds Require(jwtguard.RequireAnyRole("admin")).
 	RouteAdmin = "/admin"
-	// RouteScoped adds Require(jwtguard.RequireScope("orders:read")).
+	// RouteScoped adds Require(jwtguard.RequireAllScopes("orders:read")).
 	RouteScoped = "/scoped"
 	// RouteTenant is "/tenants/{tenant}/orders" with the adapter's
 	// RequireTenantParam("tenant") (or RequireTenantPathValue).
@@ -160,7 +160,7 @@ func RunMiddlewareTests(t *testing.T, build BuildFunc) {
 	t.Run("keys unavailable gives 503 with Retry-After", func(t *testing.T) {
 		down := NewIssuer(t)
 		down.Down(true)
-		dv, err := jwtguard.New(jwtguard.WithDiscovery(down.URL()), jwtguard.WithAudience(DefaultAudience),
+		dv, err := jwtguard.New(jwtguard.WithIssuer(down.URL(), jwtguard.Discovery()), jwtguard.WithAudience(DefaultAudience),
 			jwtguard.WithAlgorithms(Algorithms...), jwtguard.WithRealm("jwtguard-test"))
 		if err != nil {
 			t.Fatal(err)
@@ -178,7 +178,7 @@ func RunMiddlewareTests(t *testing.T, build BuildFunc) {
 	})
 
 	t.Run("cookie token refused on cross-site POST, accepted same-origin", func(t *testing.T) {
-		cv := iss.Verifier(t, jwtguard.WithExtractor(jwtguard.FromFirst(jwtguard.FromAuthHeader(), jwtguard.FromCookie("access_token"))))
+		cv := iss.Verifier(t, jwtguard.WithExtractor(jwtguard.FromOneOf(jwtguard.FromAuthHeader(), jwtguard.FromCookie("access_token"))))
 		ch := build(t, cv)
 		cross := httptest.NewRequest(http.MethodPost, RouteProtected, nil)
 		cross.AddCookie(&http.Cookie{Name: "access_token", Value: user})
@@ -289,7 +289,7 @@ func challengeParam(challenge, name string) string {
 
 // ErrorHandlerBuild builds the handler under test for
 // [RunErrorHandlerTests]: it serves GET [RouteAdmin] (with
-// Require(jwtguard.RequireRole("admin"))) and GET [RouteTenant] (with the
+// Require(jwtguard.RequireAnyRole("admin"))) and GET [RouteTenant] (with the
 // adapter's tenant-parameter policy), both behind the adapter's Middleware
 // configured with a custom error handler that calls record(err) and answers
 // 418 (http.StatusTeapot).

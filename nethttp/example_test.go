@@ -14,7 +14,7 @@ import (
 
 // exampleSecret is the HMAC secret of the examples (at least 32 bytes).
 // Real services usually verify with their identity provider's keys:
-// jwtguard.WithDiscovery(issuerURL).
+// jwtguard.WithIssuer(issuerURL, jwtguard.Discovery()).
 var exampleSecret = []byte("example-secret-of-at-least-32-bytes!")
 
 var exampleNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -104,7 +104,7 @@ func ExampleRequire() {
 		fmt.Fprintln(w, "admin area")
 	})
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireRole("admin"))(admin))
+	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireAnyRole("admin"))(admin))
 	h := nethttp.Middleware(v)(mux)
 
 	do(h, "GET", "/admin", exampleToken("alice", "admin"))

@@ -17,8 +17,8 @@ func TestConformance(t *testing.T) {
 		})
 		protected := http.NewServeMux()
 		protected.Handle(jwtguardtest.RouteProtected, final)
-		protected.Handle(jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireRole("admin"))(final))
-		protected.Handle(jwtguardtest.RouteScoped, nethttp.Require(jwtguard.RequireScope(jwtguardtest.ScopeRead))(final))
+		protected.Handle(jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
+		protected.Handle(jwtguardtest.RouteScoped, nethttp.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead))(final))
 		protected.Handle(jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
 
 		mux := http.NewServeMux()
@@ -38,7 +38,7 @@ func TestErrorHandler(t *testing.T) {
 			jwtguardtest.WriteClaims(w, r, c)
 		})
 		mux := http.NewServeMux()
-		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireRole("admin"))(final))
+		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
 		mux.Handle("GET "+jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
 		return nethttp.Middleware(v, nethttp.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
 			record(err)

@@ -28,7 +28,7 @@ func run(addr string, check bool) error {
 	defer idp.Close()
 
 	v, err := demo.NewVerifier(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 		jwtguard.WithRealm("chi-example"),
@@ -46,11 +46,11 @@ func run(addr string, check bool) error {
 			claims, _ := jwtguard.FromContext(r.Context())
 			fmt.Fprintf(w, "hello %s (roles %v)\n", claims.Subject, claims.Roles)
 		})
-		r.With(jwtchi.Require(jwtguard.RequireRole("admin"))).Get("/admin", func(w http.ResponseWriter, r *http.Request) {
+		r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).Get("/admin", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, "welcome to the admin area")
 		})
 		r.Route("/tenants/{tenant}", func(r chi.Router) {
-			r.Use(jwtchi.RequireTenantParam("tenant"), jwtchi.Require(jwtguard.RequireScope("orders:read")))
+			r.Use(jwtchi.RequireTenantParam("tenant"), jwtchi.Require(jwtguard.RequireAllScopes("orders:read")))
 			r.Get("/orders", func(w http.ResponseWriter, r *http.Request) {
 				fmt.Fprintf(w, "orders of %s\n", chi.URLParam(r, "tenant"))
 			})

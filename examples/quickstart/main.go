@@ -29,7 +29,7 @@ func run(addr string, check bool) error {
 
 	// 2. The verifier: where the keys are, who may issue, for whom, how signed.
 	v, err := demo.NewVerifier(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256", "EdDSA"),
 		jwtguard.WithRealm("quickstart"),
@@ -45,7 +45,7 @@ func run(addr string, check bool) error {
 		c, _ := jwtguard.FromContext(r.Context())
 		fmt.Fprintf(w, "hello %s (roles %v)\n", c.Subject, c.Roles)
 	})
-	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireRole("admin"))(http.HandlerFunc(
+	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireAnyRole("admin"))(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "welcome to the admin area") })))
 	handler := nethttp.Middleware(v)(mux)
 

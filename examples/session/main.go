@@ -109,7 +109,7 @@ func run(addr, redisAddr string, check bool) error {
 	}
 
 	v, err := jwtguard.New(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("ES256"),
 		jwtguard.WithExtractor(jwtguard.FromCookie(accessCookie)),

@@ -1,0 +1,192 @@
+package jwtguard
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jwtguard/jwtguard/internal/jose"
+)
+
+// WithIssuerResolver trusts issuers decided at run time by resolve, in
+// addition to the static entries. resolve is asked, before any network
+// request, for every token whose iss no static entry has — every time, so
+// removing a tenant from your allowlist takes effect on its next token (keep
+// resolve fast: an in-memory lookup). The entry it returns gets its own key
+// source.
+//
+// The iss of a token whose signature has not been checked is
+// attacker-controlled, so resolved issuers are held in two bounded pools:
+//
+//   - probation: issuers none of whose tokens has verified yet. At most
+//     max(2, maxIssuers/4) of them; the oldest is evicted (its key source
+//     stopped) to make room. At most that many new issuers enter probation
+//     per minute (each costs a key fetch); beyond that budget a new issuer's
+//     tokens get 503 with Retry-After.
+//   - proven: issuers with at least one verified token, at most maxIssuers.
+//     A proven issuer keeps its slot while it is used; when the pool is
+//     full, the least recently used proven issuer makes room for a newly
+//     proven one.
+//
+// So forged tokens naming allowlisted tenants can churn probation, but never
+// evict a proven tenant and never lock out a legitimate one for good. The
+// first token of a newly resolved remote issuer waits for its keys (at most
+// the fetch timeout); once a load has failed, tokens fail fast with 503
+// while the source retries in the background.
+func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
+	return single("WithIssuerResolver", func(c *config) error {
+		c.resolver, c.resolverMax = resolve, maxIssuers
+		return nil
+	})
+}
+
+// resolverTable holds the entries the resolver created.
+type resolverTable struct {
+	resolve      IssuerResolver
+	maxProven    int
+	maxProbation int
+	t            *trustTable
+
+	mu          sync.Mutex
+	entries     map[string]*entry
+	probation   []string // issuers on probation, oldest first
+	proven      int
+	budgetStart time.Time
+	budgetUsed  int
+	closed      bool
+}
+
+func newResolverTable(resolve IssuerResolver, maxIssuers int, t *trustTable) *resolverTable {
+	return &resolverTable{
+		resolve: resolve, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), t: t,
+		entries: map[string]*entry{},
+	}
+}
+
+// entryFor asks the resolver about iss and returns its entry.
+func (r *resolverTable) entryFor(ctx context.Context, iss string) (*entry, error) {
+	is, ok := r.resolve(ctx, iss)
+	if !ok {
+		r.drop(iss)
+		return nil, newError(ErrInvalidIssuer, "")
+	}
+	if is.ID != iss || len(is.Aliases) > 0 || len(is.Tenants) > 0 || is.SubjectPrefix != "" {
+		return nil, newError(ErrInvalidIssuer, "the issuer resolver returned an entry for another issuer")
+	}
+	fp := fingerprint(is)
+	r.mu.Lock()
+	if e, ok := r.entries[iss]; ok && e.fingerprint == fp {
+		r.mu.Unlock()
+		return e, nil
+	}
+	r.mu.Unlock()
+
+	// Build outside the lock (it starts a key source); at most one wins.
+	e, err := r.t.build(is, "WithIssuerResolver", false)
+	if err != nil {
+		slog.Default().Error("jwtguard: the issuer resolver returned an unusable entry", slog.String("iss", jose.Truncate(iss)), slog.String("error", err.Error()))
+		return nil, newError(fmt.Errorf("%w: %v", ErrInvalidIssuer, err), "the issuer resolver returned an unusable entry")
+	}
+	e.resolved, e.fingerprint, e.onProven = true, fp, r.promote
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cur, ok := r.entries[iss]; ok && cur.fingerprint == fp { // a concurrent request won
+		e.src.close()
+		return cur, nil
+	}
+	if r.closed {
+		e.src.close()
+		return nil, newError(ErrKeysUnavailable, "the verifier is closed")
+	}
+	now := time.Now()
+	if now.Sub(r.budgetStart) >= time.Minute {
+		r.budgetStart, r.budgetUsed = now, 0
+	}
+	if r.budgetUsed >= r.maxProbation {
+		e.src.close()
+		err := newError(ErrKeysUnavailable, "too many new issuers; try again later")
+		err.RetryAfter = r.budgetStart.Add(time.Minute).Sub(now)
+		return nil, err
+	}
+	r.budgetUsed++
+	if old, ok := r.entries[iss]; ok { // the resolver changed its answer
+		r.removeLocked(iss, old)
+	}
+	for len(r.probation) >= r.maxProbation {
+		r.removeLocked(r.probation[0], r.entries[r.probation[0]])
+	}
+	r.entries[iss] = e
+	r.probation = append(r.probation, iss)
+	return e, nil
+}
+
+// promote moves e from probation to the proven pool, evicting the least
+// recently used proven entry when the pool is full.
+func (r *resolverTable) promote(e *entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.isProven.Load() || r.entries[e.id] != e {
+		return
+	}
+	if r.proven >= r.maxProven {
+		var lru *entry
+		for _, x := range r.entries {
+			if x.isProven.Load() && (lru == nil || x.lastUsed.Load() < lru.lastUsed.Load()) {
+				lru = x
+			}
+		}
+		if lru != nil {
+			r.removeLocked(lru.id, lru)
+		}
+	}
+	r.probation = slices.DeleteFunc(r.probation, func(s string) bool { return s == e.id })
+	e.isProven.Store(true)
+	r.proven++
+}
+
+// drop forgets iss (the resolver no longer trusts it).
+func (r *resolverTable) drop(iss string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.entries[iss]; ok {
+		r.removeLocked(iss, e)
+	}
+}
+
+// removeLocked removes iss's entry e and stops its key source.
+func (r *resolverTable) removeLocked(iss string, e *entry) {
+	if e == nil || r.entries[iss] != e {
+		return
+	}
+	delete(r.entries, iss)
+	if e.isProven.Load() {
+		r.proven--
+	} else {
+		r.probation = slices.DeleteFunc(r.probation, func(s string) bool { return s == iss })
+	}
+	go e.src.close() // the loaded keys of in-flight requests keep working
+}
+
+func (r *resolverTable) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for iss, e := range r.entries {
+		delete(r.entries, iss)
+		e.src.close()
+	}
+}
+
+// fingerprint identifies what an entry was built from, so a changed answer
+// of the resolver rebuilds it.
+func fingerprint(is Issuer) string {
+	keys := ""
+	if is.Keys != nil {
+		keys = fmt.Sprintf("%d|%s|%p|%d|%x", is.Keys.kind, is.Keys.url, is.Keys.client, len(is.Keys.keys), is.Keys.secret)
+	}
+	is.Keys = nil
+	return fmt.Sprintf("%s|%#v", keys, is)
+}
