@@ -41,6 +41,9 @@ type Client struct {
 	active   *cache.Map[[]byte]   // active answers; nil: not cached
 	inactive *cache.Map[struct{}] // inactive tokens; nil: not cached
 
+	slots     chan struct{} // one element per request in flight
+	queueWait time.Duration
+
 	mu       sync.Mutex
 	inflight map[string]*call // one request per token at a time
 }
@@ -95,6 +98,7 @@ func New(endpoint string, auth ClientAuth, opts ...Option) (*Client, error) {
 		endpoint: endpoint, auth: auth, http: hc, timeout: cfg.timeout, jwts: cfg.jwts,
 		posTTL: cfg.posTTL, negTTL: cfg.negTTL, now: cfg.now,
 		inflight: map[string]*call{},
+		slots:    make(chan struct{}, cfg.concurrent), queueWait: cfg.queueWait,
 	}
 	if cfg.size > 0 && cfg.posTTL > 0 {
 		c.active = cache.New[[]byte](cfg.size, 0) // whole keys hashed: tokens are attacker-chosen
@@ -140,8 +144,8 @@ func checkEndpoint(raw string, insecure bool) error {
 // object (a copy the caller may keep). jwt is true for a JWT that already
 // passed local verification: without [WithJWTs] it is active with no
 // answer and no request. An empty token is inactive without a request.
-// Errors wrap [jwtguard.ErrIntrospectionUnavailable] and never contain the
-// token.
+// Errors wrap [jwtguard.ErrIntrospectionUnavailable] (among them [ErrBusy]
+// when no request slot frees in time) and never contain the token.
 func (c *Client) Introspect(ctx context.Context, token string, jwt bool) (active bool, answer []byte, err error) {
 	if jwt && !c.jwts {
 		return true, nil, nil
@@ -185,8 +189,13 @@ func (c *Client) Introspect(ctx context.Context, token string, jwt bool) (active
 	return cl.active, bytes.Clone(cl.answer), cl.err
 }
 
-// lookup asks the endpoint and caches the answer.
+// lookup asks the endpoint, once it has a request slot, and caches the
+// answer.
 func (c *Client) lookup(ctx context.Context, token string, now time.Time) (bool, []byte, error) {
+	if err := c.acquire(ctx); err != nil {
+		return false, nil, err
+	}
+	defer func() { <-c.slots }()
 	// The shared request does not die with the first caller's context; it
 	// has its own timeout.
 	active, answer, err := c.ask(context.WithoutCancel(ctx), token)

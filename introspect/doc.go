@@ -48,6 +48,23 @@
 // junk tokens can evict only other junk, never the answer of a good token.
 // Concurrent lookups of one token share one request.
 //
+// # Bounds against floods
+//
+// An opaque token cannot be checked locally, so every distinct junk string
+// an attacker sends would cost one POST to the authorization server. The
+// client bounds this amplification: at most 16 requests are in flight at a
+// time ([WithLimits]); a lookup that finds no free slot waits at most 100 ms
+// (and never longer than its context allows) and then fails with [ErrBusy],
+// which wraps [jwtguard.ErrIntrospectionUnavailable]. Cached answers do not
+// need a slot, so a token whose answer is cached keeps working during a
+// flood (a token first seen, or whose answer expired, during the flood
+// competes for a slot like the junk), and repeated junk costs nothing while
+// its inactive answer is cached. The rate
+// of new distinct tokens is bounded by the same limit: at most 16 per round
+// trip of the endpoint. A per-client rate limit belongs in front of the
+// verifier (its throttling), which knows who the client is.
+//
 // Defaults: positive TTL 30 s, negative TTL 10 s, 10 000 cached answers of
-// each kind, 10 s per request, answers up to 64 KiB.
+// each kind, 10 s per request, 16 requests in flight, 100 ms queue wait,
+// answers up to 64 KiB.
 package introspect

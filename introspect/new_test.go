@@ -35,7 +35,7 @@ func TestNewValidation(t *testing.T) {
 		{"all options", ep, auth, []introspect.Option{
 			introspect.WithJWTs(), introspect.WithCache(time.Minute, time.Second, 100),
 			introspect.WithTimeout(time.Second), introspect.WithHTTPClient(&http.Client{}),
-			introspect.WithClock(time.Now),
+			introspect.WithClock(time.Now), introspect.WithLimits(4, time.Second), introspect.WithInsecureHTTP(),
 		}, nil},
 		{"cache off", ep, auth, []introspect.Option{introspect.WithCache(0, 0, 0)}, nil},
 		{"negative TTL", ep, auth, []introspect.Option{introspect.WithCache(-1, 0, 1)}, []string{"WithCache", "TTL"}},
@@ -48,6 +48,13 @@ func TestNewValidation(t *testing.T) {
 		{"nil option", ep, auth, []introspect.Option{nil}, []string{"option 0 is nil"}},
 		{"option twice", ep, auth, []introspect.Option{introspect.WithTimeout(time.Second), introspect.WithTimeout(2 * time.Second)}, []string{"WithTimeout: given twice"}},
 		{"flag twice", ep, auth, []introspect.Option{introspect.WithJWTs(), introspect.WithJWTs()}, []string{"WithJWTs: given twice"}},
+		{"limits", ep, auth, []introspect.Option{introspect.WithLimits(1, 0)}, nil},
+		{"limits, largest", ep, auth, []introspect.Option{introspect.WithLimits(1024, 10*time.Second)}, nil},
+		{"no concurrent requests", ep, auth, []introspect.Option{introspect.WithLimits(0, time.Second)}, []string{"WithLimits", "concurrent"}},
+		{"too many concurrent requests", ep, auth, []introspect.Option{introspect.WithLimits(1025, time.Second)}, []string{"WithLimits", "concurrent"}},
+		{"negative queue wait", ep, auth, []introspect.Option{introspect.WithLimits(4, -1)}, []string{"WithLimits", "queue wait"}},
+		{"long queue wait", ep, auth, []introspect.Option{introspect.WithLimits(4, time.Minute)}, []string{"WithLimits", "queue wait"}},
+		{"limits twice", ep, auth, []introspect.Option{introspect.WithLimits(4, 0), introspect.WithLimits(8, 0)}, []string{"WithLimits: given twice"}},
 		{"every problem at once", "http://as.test/x", nil, []introspect.Option{introspect.WithTimeout(0), introspect.WithCache(-1, 0, -1)},
 			[]string{"endpoint", "auth", "WithTimeout", "WithCache: TTL", "WithCache: size"}},
 	}

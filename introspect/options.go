@@ -12,6 +12,10 @@ const (
 	defaultNegativeTTL = 10 * time.Second
 	defaultCacheSize   = 10_000
 	defaultTimeout     = 10 * time.Second
+	defaultConcurrent  = 16
+	defaultQueueWait   = 100 * time.Millisecond
+	maxConcurrent      = 1024
+	maxQueueWait       = 10 * time.Second
 	maxTTL             = time.Hour
 	maxTimeout         = time.Minute
 )
@@ -27,6 +31,18 @@ type optionFunc func(*config) error
 
 func (f optionFunc) apply(c *config) error { return f(c) }
 
+// option is the Option called name that records its value with set; given
+// twice, it is an error.
+func option(name string, set func(*config) error) Option {
+	return optionFunc(func(c *config) error {
+		if c.seen[name] {
+			return fmt.Errorf("%s: given twice", name)
+		}
+		c.seen[name] = true
+		return set(c)
+	})
+}
+
 // config is what the options record; New validates it.
 type config struct {
 	seen       map[string]bool
@@ -37,25 +53,22 @@ type config struct {
 	timeout    time.Duration
 	httpClient *http.Client
 	insecure   bool
+	concurrent int
+	queueWait  time.Duration
 	now        func() time.Time
 }
 
 func defaults() *config {
 	return &config{
-		seen:   map[string]bool{},
-		posTTL: defaultPositiveTTL, negTTL: defaultNegativeTTL, size: defaultCacheSize,
-		timeout: defaultTimeout,
-		now:     time.Now,
+		seen:       map[string]bool{},
+		posTTL:     defaultPositiveTTL,
+		negTTL:     defaultNegativeTTL,
+		size:       defaultCacheSize,
+		timeout:    defaultTimeout,
+		concurrent: defaultConcurrent,
+		queueWait:  defaultQueueWait,
+		now:        time.Now,
 	}
-}
-
-// once records that the option name was given and refuses a second time.
-func (c *config) once(name string) error {
-	if c.seen[name] {
-		return fmt.Errorf("%s: given twice", name)
-	}
-	c.seen[name] = true
-	return nil
 }
 
 // WithJWTs also sends JWTs that passed local verification to the endpoint,
@@ -63,10 +76,7 @@ func (c *config) once(name string) error {
 // positive cache TTL. It costs a round trip per token per TTL. Without it,
 // [Client.Introspect] answers active for a verified JWT without a request.
 func WithJWTs() Option {
-	return optionFunc(func(c *config) error {
-		if err := c.once("WithJWTs"); err != nil {
-			return err
-		}
+	return option("WithJWTs", func(c *config) error {
 		c.jwts = true
 		return nil
 	})
@@ -79,10 +89,7 @@ func WithJWTs() Option {
 // authorization server is seen after at most positive. A zero TTL or size
 // turns the corresponding cache off.
 func WithCache(positive, negative time.Duration, size int) Option {
-	return optionFunc(func(c *config) error {
-		if err := c.once("WithCache"); err != nil {
-			return err
-		}
+	return option("WithCache", func(c *config) error {
 		c.posTTL, c.negTTL, c.size = positive, negative, size
 		return nil
 	})
@@ -91,10 +98,7 @@ func WithCache(positive, negative time.Duration, size int) Option {
 // WithTimeout bounds each request to the endpoint, connection included
 // (default 10 s, at most 1 minute).
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) error {
-		if err := c.once("WithTimeout"); err != nil {
-			return err
-		}
+	return option("WithTimeout", func(c *config) error {
 		c.timeout = d
 		return nil
 	})
@@ -105,10 +109,7 @@ func WithTimeout(d time.Duration) Option {
 // whatever client.CheckRedirect says; client.Timeout, if set, applies on top
 // of [WithTimeout].
 func WithHTTPClient(client *http.Client) Option {
-	return optionFunc(func(c *config) error {
-		if err := c.once("WithHTTPClient"); err != nil {
-			return err
-		}
+	return option("WithHTTPClient", func(c *config) error {
 		if client == nil {
 			return fmt.Errorf("WithHTTPClient: nil client")
 		}
@@ -122,11 +123,23 @@ func WithHTTPClient(client *http.Client) Option {
 // network you trust completely. Without it, plain http is allowed only for
 // localhost and literal loopback addresses.
 func WithInsecureHTTP() Option {
-	return optionFunc(func(c *config) error {
-		if err := c.once("WithInsecureHTTP"); err != nil {
-			return err
-		}
+	return option("WithInsecureHTTP", func(c *config) error {
 		c.insecure = true
+		return nil
+	})
+}
+
+// WithLimits bounds the requests to the endpoint: at most concurrent
+// (default 16, at most 1024) are in flight at a time, and a lookup that
+// finds no free slot waits at most queueWait (default 100 ms, at most 10 s;
+// 0: not at all), and never past its context, before it fails with
+// [ErrBusy]. Cached answers need no slot. This is what keeps a flood of
+// distinct junk tokens from becoming a flood of requests to the
+// authorization server; size concurrent for the endpoint's capacity, not
+// for the traffic (a slot is held for one round trip).
+func WithLimits(concurrent int, queueWait time.Duration) Option {
+	return option("WithLimits", func(c *config) error {
+		c.concurrent, c.queueWait = concurrent, queueWait
 		return nil
 	})
 }
@@ -134,10 +147,7 @@ func WithInsecureHTTP() Option {
 // WithClock sets the clock used for cache expiry and an answer's exp
 // (default [time.Now]); for tests.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(c *config) error {
-		if err := c.once("WithClock"); err != nil {
-			return err
-		}
+	return option("WithClock", func(c *config) error {
 		if now == nil {
 			return fmt.Errorf("WithClock: nil clock")
 		}
@@ -157,6 +167,12 @@ func (c *config) validate() []error {
 	}
 	if c.timeout <= 0 || c.timeout > maxTimeout {
 		errs = append(errs, fmt.Errorf("WithTimeout: must be within (0, %s]", maxTimeout))
+	}
+	if c.concurrent < 1 || c.concurrent > maxConcurrent {
+		errs = append(errs, fmt.Errorf("WithLimits: concurrent requests must be within [1, %d]", maxConcurrent))
+	}
+	if c.queueWait < 0 || c.queueWait > maxQueueWait {
+		errs = append(errs, fmt.Errorf("WithLimits: queue wait must be within [0, %s]", maxQueueWait))
 	}
 	return errs
 }
