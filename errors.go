@@ -135,7 +135,7 @@ var errorTable = []errorClass{
 	{err: ErrTokenIssuedInFuture, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is issued in the future"},
 	{err: ErrInvalidIssuer, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "issuer is not accepted"},
 	{err: ErrInvalidAudience, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "audience is not accepted"},
-	{err: ErrTokenRevoked, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is revoked"},
+	{err: ErrTokenRevoked, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token revoked"},
 	{err: ErrTokenInactive, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not active"},
 	{err: ErrRevocationUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "revocation status cannot be checked; try again later"},
 	{err: ErrIntrospectionUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "the token cannot be introspected now; try again later"},

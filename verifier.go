@@ -343,9 +343,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	hs, ps, ss, ok := jose.Split(token)
 	if !ok {
 		if strings.Count(token, ".") == 4 {
-			return nil, newError(ErrMalformedToken, "JWE (encrypted) tokens are not accepted")
+			return nil, malformed(errors.New("JWE (encrypted) tokens are not accepted"))
 		}
-		return nil, newError(ErrMalformedToken, "a JWS must have three dot-separated parts")
+		return nil, malformed(errors.New("a JWS must have three dot-separated parts"))
 	}
 	hdr, err := jose.DecodeHeader(hs)
 	if err != nil {
@@ -364,7 +364,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, malformed(fmt.Errorf("signature: %w", err))
 	}
 	if len(sig) == 0 {
-		return nil, newError(ErrInvalidSignature, "empty signature")
+		return nil, newError(fmt.Errorf("%w: empty signature", ErrInvalidSignature), "")
 	}
 	payload, err := jose.AppendBase64(make([]byte, 0, jose.DecodedLen(len(ps))), ps)
 	if err != nil {
