@@ -34,7 +34,7 @@ type keySource interface {
 // staticSource serves keys given in configuration.
 type staticSource struct{ ks *jose.KeySet }
 
-func (s *staticSource) current() (*jose.KeySet, error)   { return s.ks, nil }
+func (s *staticSource) current() (*jose.KeySet, error)    { return s.ks, nil }
 func (s *staticSource) refreshUnknownKid(context.Context) {}
 func (s *staticSource) ready(context.Context) error       { return nil }
 func (s *staticSource) failed() bool                      { return false }
@@ -43,10 +43,10 @@ func (s *staticSource) close()                            {}
 // remoteSource adapts an internal/jwks source.
 type remoteSource struct{ s *jwks.Source }
 
-func (r remoteSource) current() (*jose.KeySet, error)          { return r.s.Current() }
-func (r remoteSource) refreshUnknownKid(ctx context.Context)   { r.s.RefreshUnknownKid(ctx) }
-func (r remoteSource) failed() bool                            { return r.s.LastError() != nil }
-func (r remoteSource) close()                                  { r.s.Close() }
+func (r remoteSource) current() (*jose.KeySet, error)        { return r.s.Current() }
+func (r remoteSource) refreshUnknownKid(ctx context.Context) { r.s.RefreshUnknownKid(ctx) }
+func (r remoteSource) failed() bool                          { return r.s.LastError() != nil }
+func (r remoteSource) close()                                { r.s.Close() }
 func (r remoteSource) ready(ctx context.Context) error {
 	if err := r.s.Ready(ctx); err != nil {
 		return keysUnavailable(err)
