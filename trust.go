@@ -104,7 +104,7 @@ func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {
 			return newError(ErrInvalidTokenType, "the typ header is not an accepted token type")
 		}
 	}
-	if !e.skipAudience || e.audiences != nil {
+	if !e.skipAudience {
 		if len(c.Audience) == 0 {
 			return claimError(ErrInvalidAudience, "aud", "is missing")
 		}
