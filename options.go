@@ -14,6 +14,7 @@ const (
 	defaultMaxTokenSize = 8 << 10
 	maxMaxTokenSize     = 1 << 20
 	maxFetchTimeout     = 5 * time.Minute
+	defaultFetchTimeout = 10 * time.Second
 )
 
 // Option configures a [Verifier]. Options only record settings; [New] checks

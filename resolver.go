@@ -46,6 +46,7 @@ func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
 // resolverTable holds the entries the resolver created.
 type resolverTable struct {
 	resolve      IssuerResolver
+	firstLoad    time.Duration
 	maxProven    int
 	maxProbation int
 	t            *trustTable
@@ -59,9 +60,12 @@ type resolverTable struct {
 	closed      bool
 }
 
-func newResolverTable(resolve IssuerResolver, maxIssuers int, t *trustTable) *resolverTable {
+func newResolverTable(resolve IssuerResolver, maxIssuers int, firstLoad time.Duration, t *trustTable) *resolverTable {
+	if firstLoad <= 0 {
+		firstLoad = defaultFetchTimeout
+	}
 	return &resolverTable{
-		resolve: resolve, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), t: t,
+		resolve: resolve, firstLoad: firstLoad, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), t: t,
 		entries: map[string]*entry{},
 	}
 }
@@ -91,6 +95,7 @@ func (r *resolverTable) entryFor(ctx context.Context, iss string) (*entry, error
 		return nil, newError(fmt.Errorf("%w: %v", ErrInvalidIssuer, err), "the issuer resolver returned an unusable entry")
 	}
 	e.resolved, e.fingerprint, e.onProven = true, fp, r.promote
+	e.firstLoad = r.firstLoad
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if cur, ok := r.entries[iss]; ok && cur.fingerprint == fp { // a concurrent request won

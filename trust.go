@@ -37,6 +37,7 @@ type entry struct {
 
 	// resolver bookkeeping (entries made by WithIssuerResolver only)
 	resolved    bool
+	firstLoad   time.Duration // how long a request waits for the first key load
 	fingerprint string
 	isProven    atomic.Bool
 	lastUsed    atomic.Int64
@@ -66,6 +67,10 @@ func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
 		return ks, nil
 	}
 	if e.resolved && !e.src.failed() {
+		// The first load of a newly resolved issuer is in flight: wait for
+		// it, at most the fetch timeout.
+		ctx, cancel := context.WithTimeout(ctx, e.firstLoad)
+		defer cancel()
 		if err := e.src.ready(ctx); err == nil {
 			if ks, err := e.src.current(); err == nil {
 				return ks, nil
@@ -246,7 +251,7 @@ func newTrustTable(cfg *config, v *Verifier) (*trustTable, error) {
 		case cfg.resolverMax <= 0:
 			fail(optErr("WithIssuerResolver", "maxIssuers must be positive, got %d", cfg.resolverMax))
 		default:
-			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, t)
+			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, t)
 		}
 	}
 	if len(errs) > 0 {
