@@ -48,7 +48,7 @@ func ExampleMiddleware() {
 func ExampleRequireTenantParam() {
 	e := echo.New()
 	// The :tenant route parameter must equal the token's tenant claim
-	// (tenant_id by default, see jwtguard.WithTenantClaim).
+	// (tenant_id by default; an issuer entry's Claims.Tenant names another).
 	e.GET("/tenants/:tenant/orders", func(c echo.Context) error {
 		return c.String(http.StatusOK, "orders of "+c.Param("tenant"))
 	}, jwtecho.RequireTenantParam("tenant"))

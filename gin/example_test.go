@@ -48,7 +48,7 @@ func ExampleMiddleware() {
 func ExampleRequireTenantParam() {
 	r := gin.New()
 	// The :tenant route parameter must equal the token's tenant claim
-	// (tenant_id by default, see jwtguard.WithTenantClaim).
+	// (tenant_id by default; an issuer entry's Claims.Tenant names another).
 	r.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), func(c *gin.Context) {
 		c.String(http.StatusOK, "orders of "+c.Param("tenant"))
 	})

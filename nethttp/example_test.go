@@ -46,9 +46,8 @@ func jsonStrings(s []string) string {
 
 func exampleVerifier() *jwtguard.Verifier {
 	v, err := jwtguard.New(
-		jwtguard.WithHMAC(exampleSecret),
+		jwtguard.WithIssuer("https://auth.example.com", jwtguard.HMAC(exampleSecret)),
 		jwtguard.WithAlgorithms("HS256"),
-		jwtguard.WithIssuer("https://auth.example.com"),
 		jwtguard.WithAudience("https://api.example.com"),
 		jwtguard.WithRealm("orders"),
 		jwtguard.WithClock(func() time.Time { return exampleNow }),
