@@ -191,8 +191,17 @@ func (e *Error) Error() string {
 		return "jwtguard: " + e.Description
 	}
 	msg := e.Err.Error()
-	if e.Description == "" || e.Description == classOf(e.Err).desc {
+	std := classOf(e.Err).desc
+	switch e.Description {
+	case "", std:
 		return msg
+	case std + ": " + e.Claim:
+		// A claim error with the standard description: the sentinel's text
+		// already says it ("missing required claim"), so only the claim
+		// is added.
+		if e.Claim != "" {
+			return msg + ": " + e.Claim
+		}
 	}
 	return msg + ": " + e.Description
 }
