@@ -208,7 +208,7 @@ const maxNumericDate = 253402300799
 // the raw values of the top-level names in want into slots (slot i for
 // want[i]). It does not judge values (time, issuer, audience); that happens
 // after the signature check.
-func parseRegistered(payload []byte, want map[string]int, slots [][]byte) (*Claims, error) {
+func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, error) {
 	c := &Claims{raw: payload}
 	var hasExp bool
 	var azp, clientID, cid, appid string
@@ -250,8 +250,11 @@ func parseRegistered(payload []byte, want map[string]int, slots [][]byte) (*Clai
 		if err != nil {
 			return err
 		}
-		if i, ok := want[string(key)]; ok {
-			slots[i] = val
+		for i, w := range want {
+			if len(w) == len(key) && w == string(key) {
+				slots[i] = val
+				break
+			}
 		}
 		return nil
 	})

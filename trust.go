@@ -166,9 +166,10 @@ type trustTable struct {
 	byID      map[string]*entry
 	bySubject []*entry
 	any       *entry   // WithoutIssuerCheck
+	only      *entry   // the one static entry, when it has one exact iss
 	static    []*entry // every statically configured entry, once
 	resolver  *resolverTable
-	want      map[string]int // top-level names the mappings read, → slot
+	want      []string // top-level names the mappings read; slot i holds want[i]
 	sources   []keySource    // every started source, once
 	keyed     bool           // some static entry has keys (JWTs are verified locally)
 	build     func(is Issuer, option string, static bool) (*entry, error)
@@ -179,14 +180,12 @@ var defaultClaims = ClaimMap{Roles: []string{"roles"}, Scopes: []string{"scope",
 
 // newTrustTable checks every issuer entry and starts the key sources.
 func newTrustTable(cfg *config, v *Verifier) (*trustTable, error) {
-	t := &trustTable{byID: map[string]*entry{}, want: map[string]int{}}
+	t := &trustTable{byID: map[string]*entry{}}
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
 	addWant := func(path string) {
-		if p, err := parseClaimPath(path); err == nil {
-			if _, ok := t.want[p.segs[0]]; !ok {
-				t.want[p.segs[0]] = len(t.want)
-			}
+		if p, err := parseClaimPath(path); err == nil && !slices.Contains(t.want, p.segs[0]) {
+			t.want = append(t.want, p.segs[0])
 		}
 	}
 	for _, p := range defaultClaims.Roles {
@@ -257,6 +256,9 @@ func newTrustTable(cfg *config, v *Verifier) (*trustTable, error) {
 	if len(errs) > 0 {
 		t.close()
 		return nil, errors.Join(errs...)
+	}
+	if len(t.byID) == 1 && len(t.static) == 1 && t.static[0].id != "" && t.byID[t.static[0].id] == t.static[0] {
+		t.only = t.static[0]
 	}
 	return t, nil
 }
@@ -358,9 +360,7 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 				fail("%s: %v", field, err)
 				continue
 			}
-			if i, ok := b.t.want[p.segs[0]]; ok {
-				p.slot = i
-			}
+			p.slot = slices.Index(b.t.want, p.segs[0])
 			out = append(out, p)
 		}
 		return out
@@ -432,7 +432,12 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 		}
 		return nil, claimError(ErrInvalidIssuer, "iss", "is missing")
 	}
-	if e, ok := t.byID[c.Issuer]; ok {
+	if t.only != nil {
+		// One static entry with one exact iss: a comparison, no hashing.
+		if c.Issuer == t.only.id {
+			return t.only, nil
+		}
+	} else if e, ok := t.byID[c.Issuer]; ok {
 		return e, nil
 	}
 	if t.resolver != nil {
