@@ -22,6 +22,9 @@ func ExampleNew() {
 		MaxRetries:            1,
 		DialerRetries:         1,
 	})
+	// A verifier with jwtguard.WithLeeway above 30 s needs
+	// redisstore.WithSkew of at least that leeway: jwtguard.New refuses a
+	// store whose skew or grace is below it.
 	store, err := redisstore.New(client,
 		redisstore.WithKeyPrefix("myapi:"),
 		redisstore.WithLocalCache(time.Second, 100_000))

@@ -16,6 +16,7 @@ import (
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/internal/redistest"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
+	"github.com/jwtguard/jwtguard/memory"
 	"github.com/jwtguard/jwtguard/nethttp"
 	redisstore "github.com/jwtguard/jwtguard/redis"
 	"github.com/redis/go-redis/v9"
@@ -54,6 +55,21 @@ func newStore(t testing.TB, c redis.UniversalClient, opts ...redisstore.Option) 
 	return s
 }
 
+// modeStore returns a store with its own prefix, with or without the local
+// cache (then subscribed), for tests that run in both modes.
+func modeStore(t *testing.T, c redis.UniversalClient, prefix string, cached bool, opts ...redisstore.Option) *redisstore.Store {
+	t.Helper()
+	opts = append(opts, redisstore.WithKeyPrefix(prefix))
+	if cached {
+		opts = append(opts, redisstore.WithLocalCache(time.Minute, 100))
+	}
+	s := newStore(t, c, opts...)
+	if cached {
+		eventually(t, "subscription", s.Subscribed)
+	}
+	return s
+}
+
 // eventually polls cond until it holds or 10 s pass (a liveness bound for
 // asynchronous delivery, not a speed assertion).
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -67,6 +83,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// issuer is the iss of the tokens in the store-level tests.
+const issuer = "https://login.example.com/"
+
+// jtiKey and subKey are the Redis keys of issuer's entries under the
+// default prefix.
+func jtiKey(jti string) string { return "jwtguard:jti:26:https://login.example.com/:" + jti }
+func subKey(sub string) string { return "jwtguard:sub:26:https://login.example.com/:" + sub }
+
 func TestNewOptions(t *testing.T) {
 	t.Parallel()
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
@@ -74,27 +98,210 @@ func TestNewOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opts []redisstore.Option
-		ok   bool
+		want string // error substring; "" for success
 	}{
-		{"defaults", nil, true},
+		{"defaults", nil, ""},
 		{"all", []redisstore.Option{redisstore.WithKeyPrefix("x:"), redisstore.WithTimeout(time.Second), redisstore.WithGrace(0),
-			redisstore.WithMaxTokenLifetime(time.Hour), redisstore.WithClock(time.Now)}, true},
-		{"empty prefix", []redisstore.Option{redisstore.WithKeyPrefix("")}, false},
-		{"zero timeout", []redisstore.Option{redisstore.WithTimeout(0)}, false},
-		{"cache ttl too long", []redisstore.Option{redisstore.WithLocalCache(time.Hour, 10)}, false},
-		{"cache size 0", []redisstore.Option{redisstore.WithLocalCache(time.Second, 0)}, false},
-		{"nil option", []redisstore.Option{nil}, false},
+			redisstore.WithSkew(0), redisstore.WithMaxTokenLifetime(time.Hour), redisstore.WithClock(time.Now),
+			redisstore.WithLocalCache(time.Second, 10)}, ""},
+		{"empty prefix", []redisstore.Option{redisstore.WithKeyPrefix("")}, "WithKeyPrefix"},
+		{"zero timeout", []redisstore.Option{redisstore.WithTimeout(0)}, "WithTimeout"},
+		{"negative grace", []redisstore.Option{redisstore.WithGrace(-1)}, "WithGrace"},
+		{"negative skew", []redisstore.Option{redisstore.WithSkew(-1)}, "WithSkew"},
+		{"zero lifetime", []redisstore.Option{redisstore.WithMaxTokenLifetime(0)}, "WithMaxTokenLifetime"},
+		{"nil clock", []redisstore.Option{redisstore.WithClock(nil)}, "WithClock"},
+		{"cache ttl too long", []redisstore.Option{redisstore.WithLocalCache(time.Hour, 10)}, "WithLocalCache"},
+		{"cache size 0", []redisstore.Option{redisstore.WithLocalCache(time.Second, 0)}, "WithLocalCache"},
+		{"nil option", []redisstore.Option{nil}, "nil Option"},
+		{"prefix twice", []redisstore.Option{redisstore.WithKeyPrefix("a:"), redisstore.WithKeyPrefix("b:")}, "WithKeyPrefix given twice"},
+		{"timeout twice", []redisstore.Option{redisstore.WithTimeout(time.Second), redisstore.WithTimeout(time.Second)}, "WithTimeout given twice"},
+		{"grace twice", []redisstore.Option{redisstore.WithGrace(time.Minute), redisstore.WithGrace(time.Minute)}, "WithGrace given twice"},
+		{"skew twice", []redisstore.Option{redisstore.WithSkew(time.Minute), redisstore.WithSkew(time.Minute)}, "WithSkew given twice"},
+		{"lifetime twice", []redisstore.Option{redisstore.WithMaxTokenLifetime(time.Hour), redisstore.WithMaxTokenLifetime(time.Hour)}, "WithMaxTokenLifetime given twice"},
+		{"clock twice", []redisstore.Option{redisstore.WithClock(time.Now), redisstore.WithClock(time.Now)}, "WithClock given twice"},
+		{"cache twice", []redisstore.Option{redisstore.WithLocalCache(time.Second, 10), redisstore.WithLocalCache(time.Second, 10)}, "WithLocalCache given twice"},
 	} {
 		s, err := redisstore.New(c, tc.opts...)
-		if (err == nil) != tc.ok {
-			t.Errorf("%s: err %v", tc.name, err)
+		switch {
+		case tc.want == "" && (err != nil || s == nil):
+			t.Errorf("%s: New = %v, %v", tc.name, s, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || s != nil):
+			t.Errorf("%s: New = %v, %v; want an error naming %s", tc.name, s, err, tc.want)
 		}
 		if s != nil {
 			_ = s.Close()
 		}
 	}
-	if _, err := redisstore.New(nil); err == nil {
+	if s, err := redisstore.New(nil); err == nil || s != nil {
 		t.Error("New(nil) succeeded")
+	}
+}
+
+func TestGraceAndSkew(t *testing.T) {
+	t.Parallel()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	s := newStore(t, c)
+	if s.Grace() != 5*time.Minute || s.Skew() != 30*time.Second {
+		t.Errorf("defaults: Grace %s, Skew %s; want 5m0s, 30s", s.Grace(), s.Skew())
+	}
+	s = newStore(t, c, redisstore.WithGrace(time.Minute), redisstore.WithSkew(2*time.Minute))
+	if s.Grace() != time.Minute || s.Skew() != 2*time.Minute {
+		t.Errorf("set: Grace %s, Skew %s", s.Grace(), s.Skew())
+	}
+}
+
+// TestNilStore: a nil *Store answers with errors, never a panic and never
+// "not revoked" without an error.
+func TestNilStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var s *redisstore.Store
+	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{ID: "j"}); ok || err == nil {
+		t.Errorf("IsRevoked = %v, %v; want an error", ok, err)
+	}
+	if err := s.RevokeToken(ctx, issuer, "j", time.Now().Add(time.Hour)); err == nil {
+		t.Error("RevokeToken succeeded")
+	}
+	if err := s.RevokeSubject(ctx, issuer, "u", time.Now()); err == nil {
+		t.Error("RevokeSubject succeeded")
+	}
+	if s.Grace() != 0 || s.Skew() != 0 || s.Subscribed() || s.Close() != nil {
+		t.Error("Grace, Skew, Subscribed or Close of a nil store")
+	}
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	if ok, err := newStore(t, c).IsRevoked(ctx, nil); ok || err == nil {
+		t.Errorf("IsRevoked(nil) = %v, %v; want an error", ok, err)
+	}
+}
+
+// TestIssuerScoped (issue 12 item 12): jti and sub are unique only per
+// issuer, so a revocation recorded for issuer B never revokes issuer A's
+// token with the same jti or sub, with or without the local cache, and
+// whether the revocation is made through this Store or another one (the
+// invalidation message names the issuer too). Issuer and value pairs that
+// would read alike if simply joined stay apart.
+func TestIssuerScoped(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := newClient(t, srv.Addr)
+	ctx := context.Background()
+	const a, b = "https://a.example.com", "https://b.example.com"
+	t0 := time.Now()
+	for _, cached := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cache=%v", cached), func(t *testing.T) {
+			prefix := fmt.Sprintf("scoped%v:", cached)
+			s := modeStore(t, client, prefix, cached)
+			other := newStore(t, newClient(t, srv.Addr), redisstore.WithKeyPrefix(prefix))
+			type check struct {
+				c    jwtguard.Claims
+				want bool
+			}
+			run := func(checks []check) {
+				t.Helper()
+				for range 2 { // the second round is answered by the cache
+					for _, tc := range checks {
+						if got, err := s.IsRevoked(ctx, &tc.c); got != tc.want || err != nil {
+							t.Errorf("iss %q jti %q sub %q: IsRevoked = %v, %v; want %v", tc.c.Issuer, tc.c.ID, tc.c.Subject, got, err, tc.want)
+						}
+					}
+				}
+			}
+			aJTI := jwtguard.Claims{Issuer: a, ID: "jti-1"}
+			aSub := jwtguard.Claims{Issuer: a, Subject: "alice", IssuedAt: t0.Add(-time.Minute)}
+			run([]check{{aJTI, false}, {aSub, false}}) // cached as not revoked
+			if err := s.RevokeToken(ctx, b, "jti-1", t0.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RevokeSubject(ctx, b, "alice", t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RevokeToken(ctx, "x:", "y", t0.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			run([]check{
+				{jwtguard.Claims{Issuer: b, ID: "jti-1"}, true},
+				{aJTI, false},
+				{jwtguard.Claims{ID: "jti-1"}, false},
+				{jwtguard.Claims{Issuer: b, Subject: "alice", IssuedAt: t0.Add(-time.Minute)}, true},
+				{aSub, false},
+				{jwtguard.Claims{Subject: "alice"}, false},
+				{jwtguard.Claims{Issuer: "x:", ID: "y"}, true},
+				{jwtguard.Claims{Issuer: "x", ID: ":y"}, false},
+				{jwtguard.Claims{ID: "x::y"}, false},
+			})
+			// The Redis keys carry the issuer, length-prefixed.
+			for _, k := range []string{prefix + "jti:21:" + b + ":jti-1", prefix + "sub:21:" + b + ":alice", prefix + "jti:2:x::y"} {
+				if client.Exists(ctx, k).Val() != 1 {
+					t.Errorf("key %s missing", k)
+				}
+			}
+			// A revocation for A through another Store reaches this one's
+			// cache, which had A's answers cached as not revoked.
+			if err := other.RevokeToken(ctx, a, "jti-1", t0.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if err := other.RevokeSubject(ctx, a, "alice", t0); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "A's revocations", func() bool {
+				j, _ := s.IsRevoked(ctx, &aJTI)
+				u, _ := s.IsRevoked(ctx, &aSub)
+				return j && u
+			})
+		})
+	}
+}
+
+// TestRevokeSubjectIssuerSkew (issue 12 item 10): the verifier accepts an
+// iat up to its leeway in the future, so a token minted just before "log
+// out everywhere" by an identity provider whose clock runs ahead carries
+// an iat after the revocation time; it must be revoked, with or without
+// the local cache. A fresh login within the skew is refused too
+// (documented); one after it is not.
+func TestRevokeSubjectIssuerSkew(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := newClient(t, srv.Addr)
+	ctx := context.Background()
+	t0 := time.Now().Truncate(time.Second)
+	for _, cached := range []bool{false, true} {
+		for _, skew := range []time.Duration{0, 2 * time.Minute} { // 0: the default, 30 s
+			name := fmt.Sprintf("cache=%v/skew=%s", cached, skew)
+			t.Run(name, func(t *testing.T) {
+				prefix := "skew:" + name + ":"
+				var opts []redisstore.Option
+				want := 30 * time.Second
+				if skew != 0 {
+					opts = append(opts, redisstore.WithSkew(skew))
+					want = skew
+				}
+				s := modeStore(t, client, prefix, cached, opts...)
+				if err := s.RevokeSubject(ctx, issuer, "alice", t0); err != nil {
+					t.Fatal(err)
+				}
+				// The entry outlives the skew as well as the lifetime and grace.
+				if ttl := client.PTTL(ctx, prefix+"sub:26:"+issuer+":alice").Val(); ttl < 24*time.Hour+want+5*time.Minute-5*time.Second {
+					t.Errorf("subject key TTL %s", ttl)
+				}
+				for range 2 { // the second round is answered by the cache
+					for _, tc := range []struct {
+						iat  time.Duration
+						want bool
+					}{
+						{10 * time.Second, true},
+						{want - time.Second, true},
+						{want, false},
+					} {
+						c := &jwtguard.Claims{Issuer: issuer, Subject: "alice", IssuedAt: t0.Add(tc.iat)}
+						if got, err := s.IsRevoked(ctx, c); got != tc.want || err != nil {
+							t.Errorf("iat revocation + %s: IsRevoked = %v, %v; want %v", tc.iat, got, err, tc.want)
+						}
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -107,22 +314,15 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 	for _, cached := range []bool{false, true} {
 		t.Run(fmt.Sprintf("cache=%v", cached), func(t *testing.T) {
 			prefix := fmt.Sprintf("t%v:", cached)
-			opts := []redisstore.Option{redisstore.WithKeyPrefix(prefix)}
-			if cached {
-				opts = append(opts, redisstore.WithLocalCache(time.Minute, 100))
-			}
-			s := newStore(t, client, opts...)
-			if cached {
-				eventually(t, "subscription", s.Subscribed)
-			}
-			if err := s.RevokeToken(ctx, "j1", t0.Add(time.Hour)); err != nil {
+			s := modeStore(t, client, prefix, cached)
+			if err := s.RevokeToken(ctx, issuer, "j1", t0.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.RevokeSubject(ctx, "alice", t0); err != nil {
+			if err := s.RevokeSubject(ctx, issuer, "alice", t0); err != nil {
 				t.Fatal(err)
 			}
 			// An earlier time does not shorten the subject's revocation.
-			if err := s.RevokeSubject(ctx, "alice", t0.Add(-time.Hour)); err != nil {
+			if err := s.RevokeSubject(ctx, issuer, "alice", t0.Add(-time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 			cases := []struct {
@@ -130,12 +330,13 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 				c    jwtguard.Claims
 				want bool
 			}{
-				{"revoked jti", jwtguard.Claims{ID: "j1", Subject: "bob"}, true},
-				{"other jti", jwtguard.Claims{ID: "j2", Subject: "bob"}, false},
-				{"subject, issued before", jwtguard.Claims{ID: "j3", Subject: "alice", IssuedAt: t0.Add(-time.Minute)}, true},
-				{"subject, issued after", jwtguard.Claims{ID: "j4", Subject: "alice", IssuedAt: t0.Add(time.Second)}, false},
-				{"subject, no iat", jwtguard.Claims{ID: "j5", Subject: "alice"}, true},
-				{"no jti, subject not revoked", jwtguard.Claims{Subject: "carol"}, false},
+				{"revoked jti", jwtguard.Claims{Issuer: issuer, ID: "j1", Subject: "bob"}, true},
+				{"other jti", jwtguard.Claims{Issuer: issuer, ID: "j2", Subject: "bob"}, false},
+				{"subject, issued before", jwtguard.Claims{Issuer: issuer, ID: "j3", Subject: "alice", IssuedAt: t0.Add(-time.Minute)}, true},
+				{"subject, issued within the skew", jwtguard.Claims{Issuer: issuer, ID: "j4", Subject: "alice", IssuedAt: t0.Add(time.Second)}, true},
+				{"subject, issued after the skew", jwtguard.Claims{Issuer: issuer, ID: "j4", Subject: "alice", IssuedAt: t0.Add(30 * time.Second)}, false},
+				{"subject, no iat", jwtguard.Claims{Issuer: issuer, ID: "j5", Subject: "alice"}, true},
+				{"no jti, subject not revoked", jwtguard.Claims{Issuer: issuer, Subject: "carol"}, false},
 				{"nothing to look up", jwtguard.Claims{}, false},
 			}
 			for range 2 { // the second round is answered by the cache
@@ -147,20 +348,20 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 				}
 			}
 			// Keys carry the prefix and the right lifetimes.
-			ttl := client.PTTL(ctx, prefix+"jti:j1").Val()
-			if ttl <= time.Hour || ttl > time.Hour+jwtguard.RevocationGrace+time.Second {
+			ttl := client.PTTL(ctx, prefix+"jti:26:https://login.example.com/:j1").Val()
+			if ttl <= time.Hour || ttl > time.Hour+s.Grace()+time.Second {
 				t.Errorf("jti key TTL %s, want about exp + grace", ttl)
 			}
-			v, err := client.Get(ctx, prefix+"sub:alice").Result()
+			v, err := client.Get(ctx, prefix+"sub:26:https://login.example.com/:alice").Result()
 			if err != nil || v != strconv.FormatInt(t0.UnixMicro(), 10) {
 				t.Errorf("subject key = %q, %v", v, err)
 			}
 		})
 	}
-	if err := newStore(t, client).RevokeToken(ctx, "", t0.Add(time.Hour)); err == nil {
+	if err := newStore(t, client).RevokeToken(ctx, issuer, "", t0.Add(time.Hour)); err == nil {
 		t.Error("empty jti accepted")
 	}
-	if err := newStore(t, client).RevokeSubject(ctx, "", t0); err == nil {
+	if err := newStore(t, client).RevokeSubject(ctx, issuer, "", t0); err == nil {
 		t.Error("empty subject accepted")
 	}
 }
@@ -171,28 +372,28 @@ func TestEntriesExpire(t *testing.T) {
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
 	clk := jwtguardtest.NewClock(time.Now())
-	s := newStore(t, client, redisstore.WithClock(clk.Now), redisstore.WithGrace(0), redisstore.WithMaxTokenLifetime(time.Millisecond))
+	s := newStore(t, client, redisstore.WithClock(clk.Now), redisstore.WithGrace(0), redisstore.WithSkew(0), redisstore.WithMaxTokenLifetime(time.Millisecond))
 	// A token that expires 300 ms from the store's clock: Redis drops the
 	// key on its own.
-	if err := s.RevokeToken(ctx, "short", clk.Now().Add(300*time.Millisecond)); err != nil {
+	if err := s.RevokeToken(ctx, issuer, "short", clk.Now().Add(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RevokeSubject(ctx, "sub", clk.Now().Add(300*time.Millisecond)); err != nil {
+	if err := s.RevokeSubject(ctx, issuer, "sub", clk.Now().Add(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	// An already expired token is not written at all.
-	if err := s.RevokeToken(ctx, "old", clk.Now().Add(-time.Second)); err != nil {
+	if err := s.RevokeToken(ctx, issuer, "old", clk.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if n := client.Exists(ctx, "jwtguard:jti:old").Val(); n != 0 {
+	if n := client.Exists(ctx, jtiKey("old")).Val(); n != 0 {
 		t.Fatal("an expired token was written")
 	}
-	if ok, _ := s.IsRevoked(ctx, &jwtguard.Claims{ID: "short"}); !ok {
+	if ok, _ := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "short"}); !ok {
 		t.Fatal("not revoked before expiry")
 	}
-	eventually(t, "jti key expiry", func() bool { return client.Exists(ctx, "jwtguard:jti:short").Val() == 0 })
-	eventually(t, "subject key expiry", func() bool { return client.Exists(ctx, "jwtguard:sub:sub").Val() == 0 })
-	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{ID: "short", Subject: "sub"}); ok || err != nil {
+	eventually(t, "jti key expiry", func() bool { return client.Exists(ctx, jtiKey("short")).Val() == 0 })
+	eventually(t, "subject key expiry", func() bool { return client.Exists(ctx, subKey("sub")).Val() == 0 })
+	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "short", Subject: "sub"}); ok || err != nil {
 		t.Fatalf("after expiry: %v, %v", ok, err)
 	}
 }
@@ -234,7 +435,7 @@ func TestUnreachable(t *testing.T) {
 				t.Fatalf("IsRevoked error %v; want one naming the store and %s", err, addr)
 			}
 			t.Logf("IsRevoked error: %v", err)
-			if err := s.RevokeToken(context.Background(), "j", time.Now().Add(time.Hour)); err == nil {
+			if err := s.RevokeToken(context.Background(), issuer, "j", time.Now().Add(time.Hour)); err == nil {
 				t.Fatal("RevokeToken succeeded with Redis down")
 			}
 			iss := jwtguardtest.NewIssuer(t)
@@ -266,7 +467,7 @@ func TestRedisRestart(t *testing.T) {
 	revoked := iss.Mint(jwtguardtest.Claims{"jti": "r1"})
 	live := iss.Mint(jwtguardtest.Claims{"jti": "l1"})
 	later := iss.Mint(jwtguardtest.Claims{"jti": "l2"})
-	if err := s.RevokeToken(ctx, "r1", time.Now().Add(time.Hour)); err != nil {
+	if err := s.RevokeToken(ctx, iss.URL(), "r1", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := do(live); code != http.StatusNoContent { // cached as not revoked
@@ -287,7 +488,7 @@ func TestRedisRestart(t *testing.T) {
 		t.Fatalf("revocation lost across the restart: %d", code)
 	}
 	eventually(t, "resubscription", s.Subscribed)
-	if err := s.RevokeToken(ctx, "l2", time.Now().Add(time.Hour)); err != nil {
+	if err := s.RevokeToken(ctx, iss.URL(), "l2", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := do(later); code != http.StatusUnauthorized {
@@ -337,7 +538,7 @@ func TestTwoInstances(t *testing.T) {
 	if _, err := vb.Verify(ctx, tok2); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.RevokeSubject(ctx, "bob", time.Now()); err != nil {
+	if err := b.RevokeSubject(ctx, iss.URL(), "bob", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "instance A to honour B's revocation", func() bool { code, _ := doA(tok2); return code == http.StatusUnauthorized })
@@ -355,11 +556,11 @@ func TestLocalCacheStalenessBound(t *testing.T) {
 	const ttl = 2 * time.Second
 	s := newStore(t, client, redisstore.WithLocalCache(ttl, 100), redisstore.WithClock(clk.Now))
 	eventually(t, "subscription", s.Subscribed)
-	c := &jwtguard.Claims{ID: "quiet", Subject: "u"}
+	c := &jwtguard.Claims{Issuer: issuer, ID: "quiet", Subject: "u"}
 	if ok, err := s.IsRevoked(ctx, c); ok || err != nil {
 		t.Fatalf("first check: %v, %v", ok, err)
 	}
-	if err := client.Set(ctx, "jwtguard:jti:quiet", "1", time.Hour).Err(); err != nil {
+	if err := client.Set(ctx, jtiKey("quiet"), "1", time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(ttl - time.Millisecond)
@@ -371,12 +572,12 @@ func TestLocalCacheStalenessBound(t *testing.T) {
 		t.Fatalf("after the TTL: %v, %v; want revoked (staleness bound = TTL)", ok, err)
 	}
 	// Revoking through a Store invalidates at once, with no clock advance.
-	c2 := &jwtguard.Claims{ID: "loud", Subject: "u"}
+	c2 := &jwtguard.Claims{Issuer: issuer, ID: "loud", Subject: "u"}
 	if ok, _ := s.IsRevoked(ctx, c2); ok {
 		t.Fatal("loud revoked too early")
 	}
 	other := newStore(t, newClient(t, srv.Addr))
-	if err := other.RevokeToken(ctx, "loud", time.Now().Add(time.Hour)); err != nil {
+	if err := other.RevokeToken(ctx, issuer, "loud", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "pub/sub invalidation", func() bool { ok, _ := s.IsRevoked(ctx, c2); return ok })
@@ -393,12 +594,12 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for i := range 50 {
 				jti := fmt.Sprintf("w%d-%d", w, i)
-				c := &jwtguard.Claims{ID: jti, Subject: fmt.Sprintf("u%d", w)}
+				c := &jwtguard.Claims{Issuer: issuer, ID: jti, Subject: fmt.Sprintf("u%d", w)}
 				if ok, err := s.IsRevoked(ctx, c); ok || err != nil {
 					t.Errorf("%s before revoke: %v %v", jti, ok, err)
 					return
 				}
-				if err := s.RevokeToken(ctx, jti, time.Now().Add(time.Hour)); err != nil {
+				if err := s.RevokeToken(ctx, issuer, jti, time.Now().Add(time.Hour)); err != nil {
 					t.Error(err)
 					return
 				}
@@ -421,12 +622,15 @@ func BenchmarkVerifyRevocation(b *testing.B) {
 	iss := jwtguardtest.NewIssuer(b)
 	ctx := context.Background()
 	tok := iss.Mint(jwtguardtest.Claims{"jti": "bench-token"}, jwtguardtest.WithAlg("ES256"))
-	mem := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
+	mem, err := memory.New()
+	if err != nil {
+		b.Fatal(err)
+	}
 	plain := newStore(b, client, redisstore.WithKeyPrefix("bench1:"))
 	cached := newStore(b, client, redisstore.WithKeyPrefix("bench2:"), redisstore.WithLocalCache(time.Second, 10_000))
 	for i := range 1000 {
-		_ = mem.RevokeToken(ctx, fmt.Sprintf("other-%d", i), time.Now().Add(time.Hour))
-		_ = plain.RevokeToken(ctx, fmt.Sprintf("other-%d", i), time.Now().Add(time.Hour))
+		_ = mem.RevokeToken(ctx, iss.URL(), fmt.Sprintf("other-%d", i), time.Now().Add(time.Hour))
+		_ = plain.RevokeToken(ctx, iss.URL(), fmt.Sprintf("other-%d", i), time.Now().Add(time.Hour))
 	}
 	for !cached.Subscribed() {
 		time.Sleep(time.Millisecond)

@@ -125,6 +125,9 @@ func Covers(before, iat time.Time, skew time.Duration) bool {
 // are unique only per issuer (RFC 7519 §4.1.2, §4.1.7). The issuer is
 // length-prefixed, "<len(issuer)>:<issuer>:<value>", so no issuer and
 // value pair reads as another, whatever characters either holds.
-func Key(issuer, value string) string {
-	return strconv.Itoa(len(issuer)) + ":" + issuer + ":" + value
+func Key(issuer, value string) string { return PrefixedKey("", issuer, value) }
+
+// PrefixedKey is prefix + Key(issuer, value), built with one allocation.
+func PrefixedKey(prefix, issuer, value string) string {
+	return prefix + strconv.Itoa(len(issuer)) + ":" + issuer + ":" + value
 }

@@ -1,0 +1,114 @@
+package redisstore
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jwtguard/jwtguard/internal/revoke"
+)
+
+// DefaultKeyPrefix starts every key and the pub/sub channel.
+const DefaultKeyPrefix = "jwtguard:"
+
+// DefaultTimeout bounds each call to Redis.
+const DefaultTimeout = time.Second
+
+// Option configures a [Store]; pass it to [New]. Every option is
+// single-valued: giving one twice makes New fail with an error naming it.
+type Option func(*config) error
+
+type config struct {
+	revoke.Settings
+	prefix    string
+	timeout   time.Duration
+	cacheTTL  time.Duration
+	cacheSize int
+}
+
+// WithKeyPrefix sets the prefix of every key and of the channel (default
+// [DefaultKeyPrefix]). Use one prefix per set of services that share
+// revocations.
+func WithKeyPrefix(prefix string) Option {
+	return func(c *config) error {
+		if err := c.Once("WithKeyPrefix"); err != nil {
+			return err
+		}
+		if prefix == "" {
+			return fmt.Errorf("WithKeyPrefix: empty prefix")
+		}
+		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithTimeout bounds each call to Redis (default [DefaultTimeout]); the
+// client's own timeouts apply too (see the package documentation).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if err := c.Once("WithTimeout"); err != nil {
+			return err
+		}
+		if d <= 0 {
+			return fmt.Errorf("WithTimeout: %s is not positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithGrace sets how long past a token's exp its entry is kept (default
+// 5 min, the verifier's maximum leeway; d must not be negative). The
+// verifier accepts a token until exp plus its leeway, so an entry dropped
+// earlier would un-revoke the token: jwtguard's New refuses a store whose
+// grace is below the verifier's leeway.
+func WithGrace(d time.Duration) Option {
+	return func(c *config) error { return c.SetGrace(d) }
+}
+
+// WithSkew sets the issuer clock skew that subject revocations tolerate
+// (default 30 s, the verifier's default leeway; d must not be negative):
+// RevokeSubject(ctx, iss, sub, before) revokes the tokens whose iat is
+// before before + d. The verifier accepts an iat up to its leeway in the
+// future, so a token minted just before a "log out everywhere" by an
+// identity provider whose clock runs ahead would otherwise survive it.
+// The price: a fresh login made within d after the revocation is refused
+// too, and the user signs in again. jwtguard's New refuses a store whose
+// skew is below the verifier's leeway.
+func WithSkew(d time.Duration) Option {
+	return func(c *config) error { return c.SetSkew(d) }
+}
+
+// WithMaxTokenLifetime sets how long after its "before" time a subject
+// entry is kept, plus the skew and the grace (default 24 h). Set it to at
+// least the longest exp − iat of the tokens you accept: once the entry is
+// gone, older tokens of the subject would pass again.
+func WithMaxTokenLifetime(d time.Duration) Option {
+	return func(c *config) error { return c.SetLifetime(d) }
+}
+
+// WithLocalCache keeps up to size answers in process memory for at most
+// ttl (at most one minute), invalidated through Redis pub/sub: a check that
+// hits the cache costs no round trip. ttl is the staleness bound when an
+// invalidation message is lost; see the package documentation. Call
+// [Store.Close] to stop the subscription.
+func WithLocalCache(ttl time.Duration, size int) Option {
+	return func(c *config) error {
+		if err := c.Once("WithLocalCache"); err != nil {
+			return err
+		}
+		if ttl <= 0 || ttl > time.Minute {
+			return fmt.Errorf("WithLocalCache: ttl %s is outside (0, 1m]", ttl)
+		}
+		if size <= 0 {
+			return fmt.Errorf("WithLocalCache: size %d is not positive", size)
+		}
+		c.cacheTTL, c.cacheSize = ttl, size
+		return nil
+	}
+}
+
+// WithClock sets the time source (default time.Now), for tests. Entry
+// lifetimes in Redis use it too.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error { return c.SetClock(now) }
+}
