@@ -13,6 +13,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/jwks"
+	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
@@ -156,6 +157,17 @@ func staticKeys(values []any, lg *slog.Logger) ([]*jose.Key, error) {
 		case jwk.Set:
 			if k == nil || k.Len() == 0 {
 				return nil, fmt.Errorf("StaticKeys: key %d: empty key set", i)
+			}
+			// A static set may hold oct keys (HMAC secrets with kids); like
+			// HMAC(secret), none may be a public key in any encoding.
+			for j := 0; j < k.Len(); j++ {
+				jk, _ := k.Key(j)
+				var raw any
+				if jk.KeyType() == jwa.OctetSeq && jk.Raw(&raw) == nil {
+					if secret, ok := raw.([]byte); ok && jose.LooksLikePublicKey(secret) {
+						return nil, fmt.Errorf("StaticKeys: key %d: oct key %d is a public key or certificate (PEM, JWK or DER); an HMAC secret must never be a public key (RFC 8725 §2.1, §3.2)", i, j)
+					}
+				}
 			}
 			ks, err := jose.KeysFromSet(k, false, lg)
 			if err != nil {
