@@ -87,10 +87,20 @@ func (b *entryBuilder) source(is Issuer, e *entry, static bool) (keySource, erro
 		cfg := b.remoteConfig(ks.client)
 		var s *jwks.Source
 		var err error
-		if ks.kind == keysJWKS {
-			if ks.url == "" {
-				return nil, errors.New("JWKS: empty URL")
+		if ks.kind == keysJWKS && ks.url == "" {
+			return nil, errors.New("JWKS: empty URL")
+		}
+		if b.checkOnly {
+			u := ks.url
+			if ks.kind == keysDiscovery {
+				u = is.ID
 			}
+			if _, err := jwks.CheckURL(u, cfg.InsecureHTTP); err != nil {
+				return nil, fmt.Errorf("%s: %v", ks.describe(), err)
+			}
+			return &staticSource{}, nil
+		}
+		if ks.kind == keysJWKS {
 			s, err = jwks.New(cfg, ks.url)
 		} else {
 			s, err = jwks.NewDiscovery(cfg, is.ID)

@@ -169,17 +169,19 @@ type trustTable struct {
 	only      *entry   // the one static entry, when it has one exact iss
 	static    []*entry // every statically configured entry, once
 	resolver  *resolverTable
-	want      []string // top-level names the mappings read; slot i holds want[i]
-	sources   []keySource    // every started source, once
-	keyed     bool           // some static entry has keys (JWTs are verified locally)
+	want      []string    // top-level names the mappings read; slot i holds want[i]
+	sources   []keySource // every started source, once
+	keyed     bool        // some static entry has keys (JWTs are verified locally)
 	build     func(is Issuer, option string, static bool) (*entry, error)
 }
 
 // defaultClaims is the ClaimMap of fields left nil.
 var defaultClaims = ClaimMap{Roles: []string{"roles"}, Scopes: []string{"scope", "scp"}, Tenant: "tenant_id"}
 
-// newTrustTable checks every issuer entry and starts the key sources.
-func newTrustTable(cfg *config, v *Verifier) (*trustTable, error) {
+// newTrustTable checks every issuer entry and starts the key sources. With
+// checkOnly (New has already found other errors) it only checks the
+// entries, so New reports every problem at once, and starts nothing.
+func newTrustTable(cfg *config, v *Verifier, checkOnly bool) (*trustTable, error) {
 	t := &trustTable{byID: map[string]*entry{}}
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
@@ -202,7 +204,7 @@ func newTrustTable(cfg *config, v *Verifier) (*trustTable, error) {
 			}
 		}
 	}
-	b := &entryBuilder{cfg: cfg, v: v, t: t, shared: map[any]keySource{}}
+	b := &entryBuilder{cfg: cfg, v: v, t: t, shared: map[any]keySource{}, checkOnly: checkOnly}
 	t.build = b.build
 	if len(cfg.issuers) == 0 && cfg.resolver == nil && cfg.introspector == nil {
 		fail(errors.New(`jwtguard: no issuer configured: add WithIssuer("https://issuer.example/", jwtguard.Discovery()), Trust(...) or WithIssuerResolver(...)`))
@@ -266,11 +268,12 @@ func newTrustTable(cfg *config, v *Verifier) (*trustTable, error) {
 // entryBuilder builds entries: from the static configuration in New, and
 // from the resolver's answers later.
 type entryBuilder struct {
-	cfg    *config
-	v      *Verifier
-	t      *trustTable
-	mu     sync.Mutex
-	shared map[any]keySource // one runtime source per KeySource (and per URL)
+	cfg       *config
+	v         *Verifier
+	t         *trustTable
+	mu        sync.Mutex
+	shared    map[any]keySource // one runtime source per KeySource (and per URL)
+	checkOnly bool              // check entries, start no key source
 }
 
 // build checks is and builds its entry. Errors name the option and issuer.

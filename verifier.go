@@ -213,10 +213,18 @@ func build(cfg *config) (*Verifier, error) {
 	if cfg.skipAudience && len(cfg.audiences) > 0 {
 		fail(errors.New("jwtguard: WithAudience and WithoutAudienceCheck contradict each other"))
 	}
+	// The issuer entries are checked even when other settings failed, so
+	// a developer fixes the configuration in one round; no key source is
+	// started then.
+	t, err := newTrustTable(cfg, v, len(errs) > 0)
 	if len(errs) > 0 {
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			t.close()
+		}
 		return nil, errors.Join(errs...)
 	}
-	t, err := newTrustTable(cfg, v)
 	if err != nil {
 		return nil, err
 	}
