@@ -189,32 +189,6 @@ func isPublicKeyValue(v any) bool {
 	return false
 }
 
-// Trust adds issuer entries. Each entry's ID (and every alias and template
-// expansion) must be unique across the verifier. It may be given several
-// times; the entries add up.
-func Trust(issuers ...Issuer) Option {
-	return optionFunc(func(c *config) error {
-		if len(issuers) == 0 {
-			return optErr("Trust", "no issuer given")
-		}
-		for _, is := range issuers {
-			c.issuers = append(c.issuers, issuerOption{Issuer: is, option: "Trust"})
-		}
-		return nil
-	})
-}
-
-// WithIssuer trusts one issuer whose tokens carry iss exactly equal to id,
-// verified with keys: the one-line form of Trust(Issuer{ID: id, Keys:
-// keys}), with the verifier-wide audiences and algorithms. Given twice, it
-// trusts two issuers (each id once).
-func WithIssuer(id string, keys *KeySource) Option {
-	return optionFunc(func(c *config) error {
-		c.issuers = append(c.issuers, issuerOption{Issuer: Issuer{ID: id, Keys: keys}, option: "WithIssuer"})
-		return nil
-	})
-}
-
 // IssuerResolver returns the entry of an issuer that is not configured
 // statically, typically one per tenant of a multi-tenant identity provider.
 //

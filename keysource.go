@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/jwks"
@@ -55,9 +58,23 @@ func (r remoteSource) ready(ctx context.Context) error {
 	return nil
 }
 
-// source returns the running source of is.Keys, sharing one per KeySource
-// value and per remote URL and client.
-func (b *entryBuilder) source(is Issuer, e *entry, static bool) (keySource, error) {
+// sourceSet starts key sources: one per KeySource value (and per remote URL
+// and client) for static entries, one of its own for each resolved entry.
+type sourceSet struct {
+	remote    RemoteKeys
+	algs      map[string]*jose.Alg // the verifier's allowlist
+	now       func() time.Time
+	log       *slog.Logger
+	checkOnly bool // check key sources, start none
+
+	mu      sync.Mutex
+	shared  map[any]keySource
+	started []keySource // every shared source, once
+}
+
+// source returns the running source of is.Keys. entryAlgs is the entry's
+// own allowlist (nil: the verifier's); template reports a template ID.
+func (b *sourceSet) source(is Issuer, entryAlgs map[string]*jose.Alg, template, static bool) (keySource, error) {
 	ks := is.Keys
 	if ks == nil {
 		return nil, errors.New("no key source: set Keys to JWKS(url), Discovery(), StaticKeys(...) or HMAC(secret)")
@@ -69,12 +86,12 @@ func (b *entryBuilder) source(is Issuer, e *entry, static bool) (keySource, erro
 	case keysJWKS:
 		shareKey = [2]any{ks.url, ks.client}
 	case keysDiscovery:
-		if is.ID == "" || e.tenantOf != nil {
+		if is.ID == "" || template {
 			return nil, errors.New("Discovery() needs the entry's exact issuer ID; use JWKS(url) for a template or subject-routed entry")
 		}
 		shareKey = [3]any{"discovery", is.ID, ks.client}
 	case keysHMAC:
-		if err := b.checkHMAC(ks.secret, e); err != nil {
+		if err := b.checkHMAC(ks.secret, entryAlgs); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +127,7 @@ func (b *entryBuilder) source(is Issuer, e *entry, static bool) (keySource, erro
 		}
 		src = remoteSource{s}
 	case keysStatic:
-		keys, err := staticKeys(ks.keys, b.v.opLog)
+		keys, err := staticKeys(ks.keys, b.log)
 		if err != nil {
 			return nil, err
 		}
@@ -126,19 +143,18 @@ func (b *entryBuilder) source(is Issuer, e *entry, static bool) (keySource, erro
 	}
 	if static {
 		b.shared[shareKey] = src
-		b.t.sources = append(b.t.sources, src)
+		b.started = append(b.started, src)
 	}
 	return src, nil
 }
 
 // checkHMAC refuses short secrets and public keys used as secrets.
-func (b *entryBuilder) checkHMAC(secret []byte, e *entry) error {
+func (b *sourceSet) checkHMAC(secret []byte, algs map[string]*jose.Alg) error {
 	if jose.LooksLikePublicKey(secret) {
 		return errors.New("HMAC: the secret is a public key or certificate (PEM, JWK or DER); an HMAC secret must never be a public key (RFC 8725 §2.1, §3.2)")
 	}
-	algs := e.algs
 	if algs == nil {
-		algs = b.v.algs
+		algs = b.algs
 	}
 	hs := false
 	for name, a := range algs {
@@ -213,8 +229,8 @@ func staticKeys(values []any, lg *slog.Logger) ([]*jose.Key, error) {
 
 // remoteConfig is the internal/jwks configuration for a source fetching
 // with client (nil: the verifier-wide one).
-func (b *entryBuilder) remoteConfig(client *http.Client) jwks.Config {
-	r := b.cfg.remote
+func (b *sourceSet) remoteConfig(client *http.Client) jwks.Config {
+	r := b.remote
 	if client == nil {
 		client = r.Client
 	}
@@ -226,8 +242,8 @@ func (b *entryBuilder) remoteConfig(client *http.Client) jwks.Config {
 		UnknownKidGap: r.UnknownKidGap,
 		MaxStale:      r.MaxStale,
 		InsecureHTTP:  r.InsecureHTTP,
-		Now:           b.v.now,
-		Log:           b.v.opLog,
+		Now:           b.now,
+		Log:           b.log,
 	}
 }
 
@@ -250,4 +266,22 @@ func checkRemoteKeys(r RemoteKeys) error {
 		return optErr("WithRemoteKeys", "%s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+func keysUnavailable(err error) error {
+	if errors.Is(err, ErrKeysUnavailable) {
+		return newError(err, "")
+	}
+	return newError(fmt.Errorf("%w: %v", ErrKeysUnavailable, err), "")
+}
+
+// isNilPointer reports whether v holds a nil pointer (or other nil-able
+// kind).
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
 }

@@ -259,3 +259,61 @@ type RemoteKeys struct {
 func WithRemoteKeys(r RemoteKeys) Option {
 	return single("WithRemoteKeys", func(c *config) error { c.remote = r; return nil })
 }
+
+// Trust adds issuer entries. Each entry's ID (and every alias and template
+// expansion) must be unique across the verifier. It may be given several
+// times; the entries add up.
+func Trust(issuers ...Issuer) Option {
+	return optionFunc(func(c *config) error {
+		if len(issuers) == 0 {
+			return optErr("Trust", "no issuer given")
+		}
+		for _, is := range issuers {
+			c.issuers = append(c.issuers, issuerOption{Issuer: is, option: "Trust"})
+		}
+		return nil
+	})
+}
+
+// WithIssuer trusts one issuer whose tokens carry iss exactly equal to id,
+// verified with keys: the one-line form of Trust(Issuer{ID: id, Keys:
+// keys}), with the verifier-wide audiences and algorithms. Given twice, it
+// trusts two issuers (each id once).
+func WithIssuer(id string, keys *KeySource) Option {
+	return optionFunc(func(c *config) error {
+		c.issuers = append(c.issuers, issuerOption{Issuer: Issuer{ID: id, Keys: keys}, option: "WithIssuer"})
+		return nil
+	})
+}
+
+// WithIssuerResolver trusts issuers decided at run time by resolve, in
+// addition to the static entries. resolve is asked, before any network
+// request, for every token whose iss no static entry has — every time, so
+// removing a tenant from your allowlist takes effect on its next token (keep
+// resolve fast: an in-memory lookup). The entry it returns gets its own key
+// source.
+//
+// The iss of a token whose signature has not been checked is
+// attacker-controlled, so resolved issuers are held in two bounded pools:
+//
+//   - probation: issuers none of whose tokens has verified yet. At most
+//     max(2, maxIssuers/4) of them; the oldest is evicted (its key source
+//     stopped) to make room. At most that many new issuers enter probation
+//     per minute (each costs a key fetch); beyond that budget a new issuer's
+//     tokens get 503 with Retry-After.
+//   - proven: issuers with at least one verified token, at most maxIssuers.
+//     A proven issuer keeps its slot while it is used; when the pool is
+//     full, the least recently used proven issuer makes room for a newly
+//     proven one.
+//
+// So forged tokens naming allowlisted tenants can churn probation, but never
+// evict a proven tenant and never lock out a legitimate one for good. The
+// first token of a newly resolved remote issuer waits for its keys (at most
+// the fetch timeout); once a load has failed, tokens fail fast with 503
+// while the source retries in the background.
+func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
+	return single("WithIssuerResolver", func(c *config) error {
+		c.resolver, c.resolverMax = resolve, maxIssuers
+		return nil
+	})
+}

@@ -11,45 +11,13 @@ import (
 	"github.com/jwtguard/jwtguard/internal/jose"
 )
 
-// WithIssuerResolver trusts issuers decided at run time by resolve, in
-// addition to the static entries. resolve is asked, before any network
-// request, for every token whose iss no static entry has — every time, so
-// removing a tenant from your allowlist takes effect on its next token (keep
-// resolve fast: an in-memory lookup). The entry it returns gets its own key
-// source.
-//
-// The iss of a token whose signature has not been checked is
-// attacker-controlled, so resolved issuers are held in two bounded pools:
-//
-//   - probation: issuers none of whose tokens has verified yet. At most
-//     max(2, maxIssuers/4) of them; the oldest is evicted (its key source
-//     stopped) to make room. At most that many new issuers enter probation
-//     per minute (each costs a key fetch); beyond that budget a new issuer's
-//     tokens get 503 with Retry-After.
-//   - proven: issuers with at least one verified token, at most maxIssuers.
-//     A proven issuer keeps its slot while it is used; when the pool is
-//     full, the least recently used proven issuer makes room for a newly
-//     proven one.
-//
-// So forged tokens naming allowlisted tenants can churn probation, but never
-// evict a proven tenant and never lock out a legitimate one for good. The
-// first token of a newly resolved remote issuer waits for its keys (at most
-// the fetch timeout); once a load has failed, tokens fail fast with 503
-// while the source retries in the background.
-func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
-	return single("WithIssuerResolver", func(c *config) error {
-		c.resolver, c.resolverMax = resolve, maxIssuers
-		return nil
-	})
-}
-
 // resolverTable holds the entries the resolver created.
 type resolverTable struct {
 	resolve      IssuerResolver
+	build        func(is Issuer, option string, static bool) (*entry, error)
 	firstLoad    time.Duration
 	maxProven    int
 	maxProbation int
-	t            *trustTable
 
 	mu          sync.Mutex
 	entries     map[string]*entry
@@ -60,12 +28,12 @@ type resolverTable struct {
 	closed      bool
 }
 
-func newResolverTable(resolve IssuerResolver, maxIssuers int, firstLoad time.Duration, t *trustTable) *resolverTable {
+func newResolverTable(resolve IssuerResolver, maxIssuers int, firstLoad time.Duration, build func(Issuer, string, bool) (*entry, error)) *resolverTable {
 	if firstLoad <= 0 {
 		firstLoad = defaultFetchTimeout
 	}
 	return &resolverTable{
-		resolve: resolve, firstLoad: firstLoad, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), t: t,
+		resolve: resolve, firstLoad: firstLoad, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), build: build,
 		entries: map[string]*entry{},
 	}
 }
@@ -89,7 +57,7 @@ func (r *resolverTable) entryFor(ctx context.Context, iss string) (*entry, error
 	r.mu.Unlock()
 
 	// Build outside the lock (it starts a key source); at most one wins.
-	e, err := r.t.build(is, "WithIssuerResolver", false)
+	e, err := r.build(is, "WithIssuerResolver", false)
 	if err != nil {
 		slog.Default().Error("jwtguard: the issuer resolver returned an unusable entry", slog.String("iss", jose.Truncate(iss)), slog.String("error", err.Error()))
 		return nil, newError(fmt.Errorf("%w: %v", ErrInvalidIssuer, err), "the issuer resolver returned an unusable entry")

@@ -4,162 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
-
-	"github.com/jwtguard/jwtguard/internal/jose"
 )
-
-// entry is an issuer entry as New built it: paths parsed, key source
-// started.
-type entry struct {
-	id            string
-	subjectPrefix string
-	tenantOf      map[string]string // template expansions: iss → tenant
-	src           keySource
-	audiences     []string // nil with skipAudience: any
-	skipAudience  bool
-	algs          map[string]*jose.Alg // nil: the verifier's
-	roles         []claimPath
-	scopes        []claimPath
-	perms         []claimPath
-	tenant        *claimPath
-	required      []claimPath
-	tokenTypes    []string // lower case, without "application/"
-	useClaim      *claimPath
-	uses          []string
-	clients       []string
-	maxSize       int
-
-	// resolver bookkeeping (entries made by WithIssuerResolver only)
-	resolved    bool
-	firstLoad   time.Duration // how long a request waits for the first key load
-	fingerprint string
-	isProven    atomic.Bool
-	lastUsed    atomic.Int64
-	onProven    func(*entry)
-}
-
-// proven marks that a token of this entry verified (its issuer is real).
-func (e *entry) proven() {
-	if e.resolved {
-		e.lastUsed.Store(time.Now().UnixNano())
-		if !e.isProven.Load() && e.onProven != nil {
-			e.onProven(e)
-		}
-	}
-}
-
-// keys returns the entry's usable key set. A newly resolved issuer waits
-// for its first load (bounded by ctx and the fetch timeout); after a failed
-// load every request fails fast with 503 while the source retries in the
-// background.
-func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
-	if e.src == nil {
-		return nil, newError(ErrInvalidIssuer, "this issuer's tokens are accepted only through introspection")
-	}
-	ks, err := e.src.current()
-	if err == nil {
-		return ks, nil
-	}
-	if e.resolved && !e.src.failed() {
-		// The first load of a newly resolved issuer is in flight: wait for
-		// it, at most the fetch timeout.
-		ctx, cancel := context.WithTimeout(ctx, e.firstLoad)
-		defer cancel()
-		if err := e.src.ready(ctx); err == nil {
-			if ks, err := e.src.current(); err == nil {
-				return ks, nil
-			}
-		}
-		ks, err = e.src.current()
-		if err == nil {
-			return ks, nil
-		}
-	}
-	return nil, keysUnavailable(err)
-}
-
-func keysUnavailable(err error) error {
-	if errors.Is(err, ErrKeysUnavailable) {
-		return newError(err, "")
-	}
-	return newError(fmt.Errorf("%w: %v", ErrKeysUnavailable, err), "")
-}
-
-// judge applies the entry's rules to claims whose signature verified.
-func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {
-	if e.tenantOf != nil {
-		tenant := e.tenantOf[c.Issuer]
-		if e.tenant != nil {
-			if raw, ok := e.tenant.lookup(payload, slots); ok {
-				if got := appendNames(nil, raw, false, true); len(got) != 1 || got[0] != tenant {
-					return newError(ErrInvalidIssuer, "the issuer's tenant differs from the token's tenant claim")
-				}
-			}
-		}
-	}
-	if e.tokenTypes != nil {
-		typ := strings.TrimPrefix(strings.ToLower(c.TokenType), "application/")
-		if !slices.Contains(e.tokenTypes, typ) {
-			return newError(ErrInvalidTokenType, "the typ header is not an accepted token type")
-		}
-	}
-	if !e.skipAudience {
-		if len(c.Audience) == 0 {
-			return claimError(ErrInvalidAudience, "aud", "is missing")
-		}
-		if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(e.audiences, a) }) {
-			return newError(ErrInvalidAudience, "")
-		}
-	}
-	for i := range e.required {
-		p := &e.required[i]
-		if raw, ok := p.lookup(payload, slots); !ok || !present(raw) {
-			return claimError(ErrMissingClaim, p.src, "")
-		}
-	}
-	if e.useClaim != nil {
-		raw, ok := e.useClaim.lookup(payload, slots)
-		use := ""
-		if ok {
-			use = optionalString(raw)
-		}
-		if !slices.Contains(e.uses, use) {
-			return claimError(ErrInvalidTokenType, e.useClaim.src, "is not an accepted token use")
-		}
-	}
-	if e.clients != nil && !slices.Contains(e.clients, c.ClientID) {
-		return claimError(ErrInvalidClaim, "azp", "names a client that may not call this service")
-	}
-	c.Roles = mapNames(c.Roles, e.roles, payload, slots, false)
-	c.Scopes = mapNames(c.Scopes, e.scopes, payload, slots, true)
-	c.Permissions = mapNames(c.Permissions, e.perms, payload, slots, true)
-	if e.tenant != nil {
-		if raw, ok := e.tenant.lookup(payload, slots); ok {
-			c.Tenants = appendNames(nil, raw, false, true)
-		}
-	}
-	if len(c.Tenants) == 1 {
-		c.Tenant = c.Tenants[0]
-	}
-	return nil
-}
-
-// mapNames reads every path into dst. Roles are not split on spaces (a role
-// name is one string); scopes and permissions are.
-func mapNames(dst []string, paths []claimPath, payload []byte, slots [][]byte, split bool) []string {
-	for i := range paths {
-		if raw, ok := paths[i].lookup(payload, slots); ok {
-			dst = appendNames(dst, raw, split, !split)
-		}
-	}
-	return dst
-}
 
 // trustTable holds the entries and routes tokens to them.
 type trustTable struct {
@@ -169,19 +16,16 @@ type trustTable struct {
 	only      *entry   // the one static entry, when it has one exact iss
 	static    []*entry // every statically configured entry, once
 	resolver  *resolverTable
-	want      []string    // top-level names the mappings read; slot i holds want[i]
-	sources   []keySource // every started source, once
-	keyed     bool        // some static entry has keys (JWTs are verified locally)
+	want      []string   // top-level names the mappings read; slot i holds want[i]
+	sources   *sourceSet // the key sources of static entries
+	keyed     bool       // some static entry has keys (JWTs are verified locally)
 	build     func(is Issuer, option string, static bool) (*entry, error)
 }
-
-// defaultClaims is the ClaimMap of fields left nil.
-var defaultClaims = ClaimMap{Roles: []string{"roles"}, Scopes: []string{"scope", "scp"}, Tenant: "tenant_id"}
 
 // newTrustTable checks every issuer entry and starts the key sources. With
 // checkOnly (New has already found other errors) it only checks the
 // entries, so New reports every problem at once, and starts nothing.
-func newTrustTable(cfg *config, v *Verifier, checkOnly bool) (*trustTable, error) {
+func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool) (*trustTable, error) {
 	t := &trustTable{byID: map[string]*entry{}}
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
@@ -204,7 +48,9 @@ func newTrustTable(cfg *config, v *Verifier, checkOnly bool) (*trustTable, error
 			}
 		}
 	}
-	b := &entryBuilder{cfg: cfg, v: v, t: t, shared: map[any]keySource{}, checkOnly: checkOnly}
+	sources.shared, sources.checkOnly = map[any]keySource{}, checkOnly
+	t.sources = sources
+	b := &entryBuilder{cfg: cfg, algs: sources.algs, maxSize: maxSize, want: t.want, sources: sources}
 	t.build = b.build
 	if len(cfg.issuers) == 0 && cfg.resolver == nil && cfg.introspector == nil {
 		fail(errors.New(`jwtguard: no issuer configured: add WithIssuer("https://issuer.example/", jwtguard.Discovery()), Trust(...) or WithIssuerResolver(...)`))
@@ -252,7 +98,7 @@ func newTrustTable(cfg *config, v *Verifier, checkOnly bool) (*trustTable, error
 		case cfg.resolverMax <= 0:
 			fail(optErr("WithIssuerResolver", "maxIssuers must be positive, got %d", cfg.resolverMax))
 		default:
-			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, t)
+			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, t.build)
 		}
 	}
 	if len(errs) > 0 {
@@ -263,161 +109,6 @@ func newTrustTable(cfg *config, v *Verifier, checkOnly bool) (*trustTable, error
 		t.only = t.static[0]
 	}
 	return t, nil
-}
-
-// entryBuilder builds entries: from the static configuration in New, and
-// from the resolver's answers later.
-type entryBuilder struct {
-	cfg       *config
-	v         *Verifier
-	t         *trustTable
-	mu        sync.Mutex
-	shared    map[any]keySource // one runtime source per KeySource (and per URL)
-	checkOnly bool              // check entries, start no key source
-}
-
-// build checks is and builds its entry. Errors name the option and issuer.
-// Static entries share key sources; resolved ones own theirs (they are
-// stopped when the entry is evicted).
-func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, error) {
-	cfg, v := b.cfg, b.v
-	name := fmt.Sprintf("issuer %q", is.ID)
-	if is.ID == "" && is.SubjectPrefix != "" {
-		name = fmt.Sprintf("issuer for subjects %q", is.SubjectPrefix)
-	}
-	var errs []error
-	fail := func(format string, args ...any) {
-		errs = append(errs, optErr(option, "%s: %s", name, fmt.Sprintf(format, args...)))
-	}
-	e := &entry{id: is.ID, subjectPrefix: is.SubjectPrefix, maxSize: v.maxSize}
-	if is.ID == "" && is.SubjectPrefix == "" && !cfg.skipIssuer {
-		fail("empty ID (the exact iss of its tokens)")
-	}
-	for _, a := range is.Aliases {
-		if a == "" {
-			fail("empty alias")
-		}
-	}
-	// Template IDs.
-	if open := strings.IndexByte(is.ID, '{'); open >= 0 {
-		end := strings.IndexByte(is.ID, '}')
-		if end < open || strings.Count(is.ID, "{") != 1 || strings.Count(is.ID, "}") != 1 {
-			fail("a template ID holds exactly one {placeholder}")
-		} else if len(is.Tenants) == 0 {
-			fail("a template ID needs Tenants (the allowed values of %s), or use WithIssuerResolver", is.ID[open:end+1])
-		} else {
-			e.tenantOf = map[string]string{}
-			for _, tn := range is.Tenants {
-				if tn == "" || strings.ContainsAny(tn, "/?#{}") {
-					fail("tenant %q is not a plain value", tn)
-					continue
-				}
-				e.tenantOf[is.ID[:open]+tn+is.ID[end+1:]] = tn
-			}
-		}
-	} else if len(is.Tenants) > 0 {
-		fail("Tenants is only for a template ID (one with a {placeholder})")
-	}
-	// Audiences.
-	switch {
-	case is.Audiences != nil:
-		if len(is.Audiences) == 0 || slices.Contains(is.Audiences, "") {
-			fail("Audiences must list non-empty audiences")
-		}
-		e.audiences = slices.Clone(is.Audiences)
-	case len(cfg.audiences) > 0:
-		e.audiences = cfg.audiences
-	case cfg.skipAudience:
-		e.skipAudience = true
-	default:
-		fail("no audience: set its Audiences, or WithAudience(...) (or WithoutAudienceCheck() to accept any audience)")
-	}
-	// Algorithms.
-	if is.Algorithms != nil {
-		e.algs = map[string]*jose.Alg{}
-		for _, a := range is.Algorithms {
-			spec, ok := v.algs[a]
-			if !ok {
-				fail("algorithm %q is not in WithAlgorithms", a)
-				continue
-			}
-			e.algs[a] = spec
-		}
-	}
-	// Claim mapping and checks.
-	cm := is.Claims
-	if cm.Roles == nil {
-		cm.Roles = defaultClaims.Roles
-	}
-	if cm.Scopes == nil {
-		cm.Scopes = defaultClaims.Scopes
-	}
-	if cm.Tenant == "" {
-		cm.Tenant = defaultClaims.Tenant
-	}
-	paths := func(field string, in []string) []claimPath {
-		out := make([]claimPath, 0, len(in))
-		for _, s := range in {
-			p, err := parseClaimPath(s)
-			if err != nil {
-				fail("%s: %v", field, err)
-				continue
-			}
-			p.slot = slices.Index(b.t.want, p.segs[0])
-			out = append(out, p)
-		}
-		return out
-	}
-	e.roles = paths("Claims.Roles", cm.Roles)
-	e.scopes = paths("Claims.Scopes", cm.Scopes)
-	e.perms = paths("Claims.Permissions", cm.Permissions)
-	if tp := paths("Claims.Tenant", []string{cm.Tenant}); len(tp) == 1 {
-		e.tenant = &tp[0]
-	}
-	e.required = paths("RequiredClaims", is.RequiredClaims)
-	for _, t := range is.TokenTypes {
-		if t == "" {
-			fail("empty TokenTypes value")
-		}
-		e.tokenTypes = append(e.tokenTypes, strings.TrimPrefix(strings.ToLower(t), "application/"))
-	}
-	if is.TokenUseClaim != "" {
-		if up := paths("TokenUseClaim", []string{is.TokenUseClaim}); len(up) == 1 {
-			e.useClaim = &up[0]
-		}
-		if len(is.TokenUses) == 0 {
-			fail("TokenUseClaim %q needs TokenUses (its accepted values)", is.TokenUseClaim)
-		}
-		e.uses = slices.Clone(is.TokenUses)
-	} else if len(is.TokenUses) > 0 {
-		fail("TokenUses needs TokenUseClaim")
-	}
-	if is.Clients != nil {
-		if len(is.Clients) == 0 || slices.Contains(is.Clients, "") {
-			fail("Clients must list non-empty client IDs")
-		}
-		e.clients = slices.Clone(is.Clients)
-	}
-	if is.MaxTokenSize != 0 {
-		if is.MaxTokenSize < 64 || is.MaxTokenSize > maxMaxTokenSize {
-			fail("MaxTokenSize %d is outside [64, 1MiB]", is.MaxTokenSize)
-		}
-		e.maxSize = is.MaxTokenSize
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	// Keys last, so a bad entry starts no fetch. An entry without keys is
-	// for introspected tokens only.
-	if is.Keys == nil && cfg.introspector != nil {
-		return e, nil
-	}
-	src, err := b.source(is, e, static)
-	if err != nil {
-		return nil, optErr(option, "%s: Keys: %v", name, err)
-	}
-	e.src = src
-	return e, nil
 }
 
 // route returns the entry for a token, before any network request: by iss
@@ -483,18 +174,7 @@ func (t *trustTable) close() {
 	if t.resolver != nil {
 		t.resolver.close()
 	}
-	for _, s := range t.sources {
+	for _, s := range t.sources.started {
 		s.close()
 	}
-}
-
-// isNilPointer reports whether v holds a nil pointer (or other nil-able
-// kind).
-func isNilPointer(v any) bool {
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
-		return rv.IsNil()
-	}
-	return false
 }

@@ -33,10 +33,14 @@
 //
 // # Files
 //
-// Dependencies inside the package run one way: errors.go (the table) ←
-// claims.go (claim paths, parsing) ← issuer.go, options.go (plain data) ←
-// trust.go (entries built by New, routing, the resolver) ← verifier.go
-// (New, Verify) ← extractor.go, policy.go (requests). Machinery lives in
+// Dependencies between the package's files run one way, each file using
+// only those before it: errors.go (the error table) ← claims.go (Claims,
+// claim paths, parsing) ← extractor.go, policy.go, revocation.go,
+// introspection.go, issuer.go (interfaces and plain data) ← options.go (what
+// the options record) ← keysource.go (running key sources) ← entry.go
+// (issuer entries as New builds them, and how they judge claims) ←
+// resolver.go (entries made at run time) ← trust.go (routing a token to its
+// entry) ← verifier.go (New, Verify, Authenticate). Machinery lives in
 // internal packages that never import this one: internal/jose (token
 // decoding, algorithms, keys), internal/jwks (remote key sets),
 // internal/cache (the bounded cache), internal/strictjson.
@@ -216,7 +220,8 @@ func build(cfg *config) (*Verifier, error) {
 	// The issuer entries are checked even when other settings failed, so
 	// a developer fixes the configuration in one round; no key source is
 	// started then.
-	t, err := newTrustTable(cfg, v, len(errs) > 0)
+	sources := &sourceSet{remote: cfg.remote, algs: v.algs, now: v.now, log: v.opLog}
+	t, err := newTrustTable(cfg, sources, v.maxSize, len(errs) > 0)
 	if len(errs) > 0 {
 		if err != nil {
 			errs = append(errs, err)
@@ -533,4 +538,70 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 		}
 	}
 	return v.Verify(r.Context(), cred.Token)
+}
+
+// verifyWithIntrospection is Verify's path when WithIntrospection is set.
+func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*Claims, error) {
+	if isCompactJWS(token) && v.trust.hasEntries() {
+		c, err := v.verify(ctx, token)
+		if err != nil {
+			return c, err
+		}
+		active, _, err := v.introspect(ctx, token, true)
+		if err != nil {
+			return c, err
+		}
+		if !active {
+			return c, newError(ErrTokenInactive, "")
+		}
+		return c, nil
+	}
+	if len(token) > v.maxSize {
+		return nil, newError(ErrTokenTooLarge, "")
+	}
+	if token == "" {
+		return nil, newError(ErrNoToken, "")
+	}
+	active, answer, err := v.introspect(ctx, token, false)
+	if err != nil {
+		return nil, err
+	}
+	if !active {
+		return nil, newError(ErrTokenInactive, "")
+	}
+	var slotBuf [maxWantedSlots][]byte
+	slots := slotBuf[:0]
+	if n := len(v.trust.want); n <= maxWantedSlots {
+		slots = slotBuf[:n]
+	} else {
+		slots = make([][]byte, n)
+	}
+	c, err := parseRegistered(answer, v.trust.want, slots)
+	if err != nil {
+		return nil, err
+	}
+	c.introspected = true
+	e := v.trust.entryForIssuer(c.Issuer)
+	if e == nil {
+		return c, newError(ErrInvalidIssuer, "the introspection answer names no trusted issuer")
+	}
+	if err := e.judge(c, answer, slots); err != nil {
+		return c, err
+	}
+	return c, v.checkTimes(c, v.now())
+}
+
+// introspect asks the introspector and classifies its errors.
+func (v *Verifier) introspect(ctx context.Context, token string, jwt bool) (bool, []byte, error) {
+	active, answer, err := v.introspector.Introspect(ctx, token, jwt)
+	if err != nil {
+		if !errors.Is(err, ErrIntrospectionUnavailable) {
+			err = fmt.Errorf("%w: %v", ErrIntrospectionUnavailable, err)
+		}
+		return false, nil, newError(err, "")
+	}
+	if active && !jwt && len(answer) == 0 {
+		return false, nil, newError(fmt.Errorf("%w: an active answer without claims", ErrIntrospectionUnavailable), "")
+	}
+	return active, answer, nil
 }
