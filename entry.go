@@ -170,6 +170,9 @@ type entryBuilder struct {
 // stopped when the entry is evicted).
 func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, error) {
 	cfg := b.cfg
+	if is.Invalid != nil {
+		return nil, optErr(option, "issuer %q: %v", is.ID, is.Invalid)
+	}
 	name := fmt.Sprintf("issuer %q", is.ID)
 	if is.ID == "" && is.SubjectPrefix != "" {
 		name = fmt.Sprintf("issuer for subjects %q", is.SubjectPrefix)
@@ -187,28 +190,48 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 			fail("empty alias")
 		}
 	}
-	// Template IDs.
-	if open := strings.IndexByte(is.ID, '{'); open >= 0 {
-		end := strings.IndexByte(is.ID, '}')
-		if end < open || strings.Count(is.ID, "{") != 1 || strings.Count(is.ID, "}") != 1 {
-			fail("a template ID holds exactly one {placeholder}")
-		} else if len(is.Tenants) == 0 {
-			fail("a template ID needs Tenants (the allowed values of %s), or use WithIssuerResolver", is.ID[open:end+1])
-		} else {
-			e.tenantOf = map[string]string{}
-			for _, tn := range is.Tenants {
-				if tn == "" || strings.ContainsAny(tn, "/?#{}") {
-					fail("tenant %q is not a plain value", tn)
-					continue
-				}
-				e.tenantOf[is.ID[:open]+tn+is.ID[end+1:]] = tn
-			}
+	// Template IDs: ID and each alias may hold one {placeholder}, which
+	// stands for each of Tenants.
+	templated := false
+	for _, id := range slices.Concat([]string{is.ID}, is.Aliases) {
+		open := strings.IndexByte(id, '{')
+		if open < 0 {
+			continue
 		}
-	} else if len(is.Tenants) > 0 {
-		fail("Tenants is only for a template ID (one with a {placeholder})")
+		templated = true
+		end := strings.IndexByte(id, '}')
+		if end < open || strings.Count(id, "{") != 1 || strings.Count(id, "}") != 1 {
+			fail("a template %q holds exactly one {placeholder}", id)
+			continue
+		}
+		if len(is.Tenants) == 0 {
+			fail("a template ID needs Tenants (the allowed values of %s), or use WithIssuerResolver", id[open:end+1])
+			continue
+		}
+		if e.tenantOf == nil {
+			e.tenantOf = map[string]string{}
+		}
+		for _, tn := range is.Tenants {
+			if tn == "" || strings.ContainsAny(tn, "/?#{}") {
+				fail("tenant %q is not a plain value", tn)
+				continue
+			}
+			e.tenantOf[id[:open]+tn+id[end+1:]] = tn
+		}
+	}
+	if !templated && len(is.Tenants) > 0 {
+		fail("Tenants is only for a template ID or alias (one with a {placeholder})")
 	}
 	// Audiences.
 	switch {
+	case is.WithoutAudience:
+		if is.Audiences != nil {
+			fail("WithoutAudience and Audiences contradict each other")
+		}
+		if len(is.Clients) == 0 {
+			fail("WithoutAudience needs Clients: the calling client is then checked instead of aud")
+		}
+		e.skipAudience = true
 	case is.Audiences != nil:
 		if len(is.Audiences) == 0 || slices.Contains(is.Audiences, "") {
 			fail("Audiences must list non-empty audiences")

@@ -33,12 +33,13 @@ type Issuer struct {
 	// (Entra's tid). A template needs Tenants; for tenants decided at run
 	// time use [WithIssuerResolver], which returns exact entries.
 	ID string
-	// Aliases are further exact iss values of the same issuer, verified
-	// with the same keys and rules: Google's "accounts.google.com" and
+	// Aliases are further iss values of the same issuer, verified with the
+	// same keys and rules: Google's "accounts.google.com" and
 	// "https://accounts.google.com"; Entra's v1 "https://sts.windows.net/{tid}/"
-	// beside its v2 issuer.
+	// beside its v2 issuer. An alias may be a template like ID.
 	Aliases []string
-	// Tenants are the values a template ID's placeholder may take.
+	// Tenants are the values the placeholder of a template ID or alias may
+	// take.
 	Tenants []string
 	// SubjectPrefix routes tokens that carry NO iss claim to this entry when
 	// their sub starts with it: SPIFFE JWT-SVIDs ("spiffe://example.org/").
@@ -54,6 +55,10 @@ type Issuer struct {
 	// Audiences accepted for this issuer; nil means the verifier-wide
 	// [WithAudience] list.
 	Audiences []string
+	// WithoutAudience skips the aud check for this issuer. It is allowed
+	// only with Clients, which are checked instead: AWS Cognito access
+	// tokens carry no aud, only client_id.
+	WithoutAudience bool
 	// Algorithms allowed for this issuer, a subset of [WithAlgorithms];
 	// nil means all of them.
 	Algorithms []string
@@ -77,6 +82,11 @@ type Issuer struct {
 	// present). Empty: any client. A token naming none is refused when
 	// Clients is set.
 	Clients []string
+	// Invalid, when set, is why this entry cannot be used: an
+	// identity-provider profile that refuses a configuration (Okta's org
+	// authorization server, whose tokens a resource server cannot
+	// validate) sets it, and New fails with it.
+	Invalid error
 	// MaxTokenSize is the largest token accepted from this issuer, in
 	// bytes (default 8 KiB, at most 1 MiB; Entra tokens with many groups
 	// need more). Tokens are read up to the largest size of any static

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -131,6 +133,9 @@ func (b *sourceSet) source(is Issuer, entryAlgs map[string]*jose.Alg, template, 
 		if err != nil {
 			return nil, err
 		}
+		if err := b.checkFit(keys, entryAlgs); err != nil {
+			return nil, err
+		}
 		src = &staticSource{ks: jose.NewKeySet(keys, true)}
 	case keysHMAC:
 		k, err := jose.KeyFromRaw(ks.secret, false)
@@ -170,6 +175,23 @@ func (b *sourceSet) checkHMAC(secret []byte, algs map[string]*jose.Alg) error {
 		return errors.New("HMAC: no HS256/HS384/HS512 algorithm is allowed (WithAlgorithms or the entry's Algorithms)")
 	}
 	return nil
+}
+
+// checkFit refuses static keys none of which fits an allowed algorithm:
+// every token would be refused.
+func (b *sourceSet) checkFit(keys []*jose.Key, algs map[string]*jose.Alg) error {
+	if algs == nil {
+		algs = b.algs
+	}
+	for _, k := range keys {
+		for _, a := range algs {
+			if k.Fits(a) {
+				return nil
+			}
+		}
+	}
+	names := slices.Sorted(maps.Keys(algs))
+	return fmt.Errorf("StaticKeys: no key fits an allowed algorithm (%s); allow the keys' algorithms in WithAlgorithms or the entry's Algorithms", strings.Join(names, ", "))
 }
 
 // staticKeys converts StaticKeys values.

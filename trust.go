@@ -70,12 +70,14 @@ func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool)
 			t.any = e
 			continue
 		}
-		ids := slices.Concat([]string{io.ID}, io.Aliases)
-		if e.tenantOf != nil {
-			ids = io.Aliases
-			for iss := range e.tenantOf {
-				ids = append(ids, iss)
+		var ids []string
+		for _, id := range slices.Concat([]string{io.ID}, io.Aliases) {
+			if !strings.Contains(id, "{") {
+				ids = append(ids, id)
 			}
+		}
+		for iss := range e.tenantOf {
+			ids = append(ids, iss)
 		}
 		for _, id := range ids {
 			if id == "" {
