@@ -29,7 +29,7 @@ type keySource interface {
 	current() (*jose.KeySet, error)
 	// refreshUnknownKid asks for a rate-limited refresh because a token
 	// named a kid the set does not hold, and waits for it (bounded by ctx).
-	refreshUnknownKid(ctx context.Context)
+	refreshUnknownKid(ctx context.Context, kid string)
 	// ready blocks until a key set is loaded or ctx ends.
 	ready(ctx context.Context) error
 	// failed reports that a load failed and no set is loaded.
@@ -40,17 +40,19 @@ type keySource interface {
 // staticSource serves keys given in configuration.
 type staticSource struct{ ks *jose.KeySet }
 
-func (s *staticSource) current() (*jose.KeySet, error)    { return s.ks, nil }
-func (s *staticSource) refreshUnknownKid(context.Context) {}
-func (s *staticSource) ready(context.Context) error       { return nil }
-func (s *staticSource) failed() bool                      { return false }
-func (s *staticSource) close()                            {}
+func (s *staticSource) current() (*jose.KeySet, error)            { return s.ks, nil }
+func (s *staticSource) refreshUnknownKid(context.Context, string) {}
+func (s *staticSource) ready(context.Context) error               { return nil }
+func (s *staticSource) failed() bool                              { return false }
+func (s *staticSource) close()                                    {}
 
 // remoteSource adapts an internal/jwks source.
 type remoteSource struct{ s *jwks.Source }
 
 func (r remoteSource) current() (*jose.KeySet, error)        { return r.s.Current() }
-func (r remoteSource) refreshUnknownKid(ctx context.Context) { r.s.RefreshUnknownKid(ctx) }
+func (r remoteSource) refreshUnknownKid(ctx context.Context, kid string) {
+	r.s.RefreshUnknownKid(ctx, kid)
+}
 func (r remoteSource) failed() bool                          { return r.s.LastError() != nil }
 func (r remoteSource) close()                                { r.s.Close() }
 func (r remoteSource) ready(ctx context.Context) error {

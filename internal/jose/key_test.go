@@ -126,14 +126,7 @@ func TestKeyFromRaw(t *testing.T) {
 func TestKeyFits(t *testing.T) {
 	t.Parallel()
 	k := keys(t)
-	mk := func(raw any, alg string) *Key {
-		key, err := KeyFromRaw(raw, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key.Alg = alg
-		return key
-	}
+	mk := func(raw any, alg string) *Key { return mustKey(t, raw, "", alg) }
 	rsaK, p256, p384, ed := mk(&k.rsa.PublicKey, ""), mk(&k.p256.PublicKey, ""), mk(&k.p384.PublicKey, ""), mk(k.ed.Public(), "")
 	short := mk(k.secret[:32], "")
 	cases := []struct {
@@ -169,14 +162,7 @@ func TestKeyFits(t *testing.T) {
 func TestKeyEqual(t *testing.T) {
 	t.Parallel()
 	k := keys(t)
-	mk := func(raw any, kid string) *Key {
-		key, err := KeyFromRaw(raw, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key.Kid = kid
-		return key
-	}
+	mk := func(raw any, kid string) *Key { return mustKey(t, raw, kid, "") }
 	a := mk(&k.rsa.PublicKey, "a")
 	cases := []struct {
 		name string
@@ -223,18 +209,6 @@ func jwkOf(t *testing.T, raw any, members map[string]any) jwk.Key {
 	return key
 }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 func TestKeyFromJWK(t *testing.T) {
 	t.Parallel()
 	k := keys(t)
@@ -261,7 +235,7 @@ func TestKeyFromJWK(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var logs logBuffer
+			var logs bytes.Buffer
 			got, err := KeyFromJWK(c.key, c.remote, slog.New(slog.NewTextHandler(&logs, nil)))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -301,7 +275,7 @@ func TestKeysFromSet(t *testing.T) {
 	}
 	good := jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "good"})
 	enc := jwkOf(t, k.ed.Public(), map[string]any{"kid": "enc", "use": "enc"})
-	var logs logBuffer
+	var logs bytes.Buffer
 	got, err := KeysFromSet(set(good, enc), true, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil || len(got) != 1 || got[0].Kid != "good" {
 		t.Fatalf("KeysFromSet = %v, %v", got, err)
@@ -320,30 +294,31 @@ func TestKeysFromSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := KeysFromSet(parsed, true, nil); err != nil || !got[0].Equal(mustKey(t, &k.rsa.PublicKey, "good")) {
+	if got, err := KeysFromSet(parsed, true, nil); err != nil || !got[0].Equal(mustKey(t, &k.rsa.PublicKey, "good", "")) {
 		t.Fatalf("KeysFromSet(parsed) = %v, %v", got, err)
 	}
 }
 
-func mustKey(t testing.TB, raw any, kid string) *Key {
+// mustKey converts a Go key and sets its kid and alg.
+func mustKey(t testing.TB, raw any, kid, alg string) *Key {
 	t.Helper()
 	key, err := KeyFromRaw(raw, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key.Kid = kid
+	key.Kid, key.Alg = kid, alg
 	return key
 }
 
 func TestKeySetCandidates(t *testing.T) {
 	t.Parallel()
 	k := keys(t)
-	rsaA, rsaB := mustKey(t, &k.rsa.PublicKey, "a"), mustKey(t, &k.rsa.PublicKey, "b")
-	ecA := mustKey(t, &k.p256.PublicKey, "a")
-	kidless := mustKey(t, k.ed.Public(), "")
+	rsaA, rsaB := mustKey(t, &k.rsa.PublicKey, "a", ""), mustKey(t, &k.rsa.PublicKey, "b", "")
+	ecA := mustKey(t, &k.p256.PublicKey, "a", "")
+	kidless := mustKey(t, k.ed.Public(), "", "")
 	var many []*Key
 	for i := range 12 {
-		many = append(many, mustKey(t, k.ed.Public(), fmt.Sprintf("m%d", i)))
+		many = append(many, mustKey(t, k.ed.Public(), fmt.Sprintf("m%d", i), ""))
 	}
 	rs256, es256, eddsa := mustAlg(t, "RS256"), mustAlg(t, "ES256"), mustAlg(t, "EdDSA")
 	cases := []struct {

@@ -14,9 +14,10 @@ import (
 // Config holds the settings of a remote key source. Zero fields take the
 // defaults given on each.
 type Config struct {
-	// Client makes the requests; nil means a client with a clone of
-	// http.DefaultTransport. It is copied, never modified: the copy gets
-	// the redirect policy and, for plain http, the loopback dial guard.
+	// Client makes the requests; nil means http.DefaultTransport. It is
+	// copied, never modified: the copy gets the redirect policy, no cookie
+	// jar, no overall Timeout (FetchTimeout applies) and, for plain http
+	// without InsecureHTTP, the loopback dial guard.
 	Client *http.Client
 	// FetchTimeout bounds one fetch (discovery plus JWKS). Default 10s.
 	FetchTimeout time.Duration
@@ -44,23 +45,26 @@ type Config struct {
 	resolver *net.Resolver
 }
 
-// Default settings.
+// Defaults for the zero fields of [Config].
 const (
-	DefaultFetchTimeout   = 10 * time.Second
-	DefaultMaxBody        = 1 << 20
-	DefaultMinRefresh     = time.Minute
-	DefaultMaxRefresh     = time.Hour
-	DefaultRefresh        = 15 * time.Minute
-	DefaultUnknownKidGap  = 5 * time.Second
-	DefaultMaxStale       = 24 * time.Hour
-	unavailableKickGap    = time.Second // shortest gap between fetches kicked by requests finding no usable set
-	initialBackoff        = 250 * time.Millisecond
-	logEvery              = time.Minute // one log line per distinct failure per minute
-	discoveryPath         = "/.well-known/openid-configuration"
-	acceptJWKS            = "application/jwk-set+json, application/json"
+	DefaultFetchTimeout  = 10 * time.Second
+	DefaultMaxBody       = 1 << 20
+	DefaultMinRefresh    = time.Minute
+	DefaultMaxRefresh    = time.Hour
+	DefaultRefresh       = 15 * time.Minute
+	DefaultUnknownKidGap = 5 * time.Second
+	DefaultMaxStale      = 24 * time.Hour
+)
+
+const (
+	unavailableKickGap    = time.Second            // shortest gap between fetches kicked by requests finding no usable set
+	initialBackoff        = 250 * time.Millisecond // first retry delay after a failure, doubling up to MinRefresh
+	logEvery              = time.Minute            // one log line per distinct failure per minute
+	maxLoggedErrorEntries = 64                     // distinct failure lines remembered for rate limiting
 	maxRedirects          = 3
 	errorBodyDrainLimit   = 4096
-	maxLoggedErrorEntries = 64
+	discoveryPath         = "/.well-known/openid-configuration"
+	acceptJWKS            = "application/jwk-set+json, application/json"
 )
 
 // ErrUnavailable is wrapped by the errors of [Source.Current] and

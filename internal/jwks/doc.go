@@ -18,19 +18,23 @@
 // accepted within seconds while a flood of random kids costs at most one
 // fetch per UnknownKidGap:
 //
-//   - if no fetch is in flight and the last fetch attempt (of any cause)
-//     started at least UnknownKidGap ago, the caller starts a fetch;
+//   - if a fetch is in flight, the caller waits for it and is done if the
+//     new set holds the kid (concurrent tokens of a rotation share one
+//     fetch);
+//   - otherwise, if no fetch is in flight and the last fetch attempt (of any
+//     cause, the initial load included) started at least UnknownKidGap ago,
+//     the caller starts a fetch;
 //   - otherwise ONE deferred fetch is scheduled for the end of the gap (or
 //     for the end of the fetch in flight, whichever is later), shared by
 //     every caller until it starts.
 //
-// In each case the caller holds (waits) for a fetch that started after its
-// call — so it sees a key published before the token arrived — bounded by
-// its context and by UnknownKidGap+FetchTimeout, then re-checks the kid;
-// if the kid is still unknown the token is refused. A kid published right
-// after start-up is thus accepted by the deferred fetch at most
+// So the caller holds (waits) until a fetch that started after its call
+// has ended — that fetch sees a key published before the token arrived —
+// bounded by its context and by UnknownKidGap+FetchTimeout; then the caller
+// re-checks the kid, and if it is still unknown the token is refused. A kid
+// published right after start-up is accepted by the deferred fetch at most
 // UnknownKidGap (default 5 s) after the initial load, with two fetches in
-// all, and a flood of random kids causes at most one fetch per gap.
+// all; a flood of random kids causes at most one fetch per gap.
 //
 // # Keys unavailable
 //

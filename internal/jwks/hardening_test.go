@@ -37,7 +37,7 @@ func TestItem4NewKidAcceptedWithinSeconds(t *testing.T) {
 				published := time.Now()
 				// What the root does for a token with an unknown kid.
 				if !hasKid(s, "b") {
-					s.RefreshUnknownKid(context.Background())
+					s.RefreshUnknownKid(context.Background(), "b")
 				}
 				if !hasKid(s, "b") {
 					t.Fatalf("kid b published %s after start-up: still unknown after the unknown-kid refresh (%d fetches)", after, e.hits.Load())
@@ -51,6 +51,37 @@ func TestItem4NewKidAcceptedWithinSeconds(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Item 4: tokens of a rotation arriving together share one fetch.
+func TestItem4ConcurrentNewKidShareOneFetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b := newEdKey(t, "a"), newEdKey(t, "b")
+		e := &endpoint{serve: serveBody(jwksJSON(t, []testKey{a}, nil))}
+		s := start(t, memConfig(e, nil), memJWKS)
+		mustReady(t, s)
+		time.Sleep(time.Minute)
+		e.Set(serveBody(jwksJSON(t, []testKey{a, b}, nil)))
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() {
+				if !hasKid(s, "b") {
+					s.RefreshUnknownKid(context.Background(), "b")
+				}
+				if !hasKid(s, "b") {
+					t.Error("new kid still unknown")
+				}
+			})
+		}
+		wg.Wait()
+		if n := e.hits.Load(); n != 2 {
+			t.Fatalf("%d fetches, want 2 (initial + one shared)", n)
+		}
+		if d := time.Since(t0); d != 0 {
+			t.Fatalf("held %s, want no wait beyond the fetch itself", d)
+		}
+	})
 }
 
 // Item 4: a flood of 10,000 random kids over 30 s costs at most one fetch
@@ -68,12 +99,13 @@ func TestItem4UnknownKidFloodOneFetchPerGap(t *testing.T) {
 		begin := time.Now()
 		for i := range 10_000 {
 			wg.Go(func() {
+				kid := fmt.Sprintf("random-%d", i)
 				t0 := time.Now()
-				s.RefreshUnknownKid(context.Background())
+				s.RefreshUnknownKid(context.Background(), kid)
 				if d := int64(time.Since(t0)); d > maxHold.Load() {
 					maxHold.Store(d)
 				}
-				if hasKid(s, fmt.Sprintf("random-%d", i)) {
+				if hasKid(s, kid) {
 					t.Error("a random kid was found")
 				}
 			})
@@ -107,7 +139,7 @@ func TestItem4RotationRealHTTP(t *testing.T) {
 	e.Set(serveBody(jwksJSON(t, []testKey{a, b}, nil)))
 	published := time.Now()
 	if !hasKid(s, "b") {
-		s.RefreshUnknownKid(context.Background())
+		s.RefreshUnknownKid(context.Background(), "b")
 	}
 	if !hasKid(s, "b") {
 		t.Fatalf("new kid still unknown after the unknown-kid refresh (%d fetches)", e.hits.Load())
@@ -119,7 +151,7 @@ func TestItem4RotationRealHTTP(t *testing.T) {
 		t.Fatalf("%d fetches, want 2", n)
 	}
 	// A second unknown kid right after: held for one deferred fetch, not more.
-	s.RefreshUnknownKid(context.Background())
+	s.RefreshUnknownKid(context.Background(), "new")
 	if n := e.hits.Load(); n != 3 {
 		t.Fatalf("%d fetches after a second unknown kid, want 3", n)
 	}
@@ -138,15 +170,20 @@ func TestItem5NothingFetchedAfterClose(t *testing.T) {
 		mustReady(t, s)
 		held := make(chan struct{})
 		go func() { // inside the gap: waits for a deferred fetch
-			s.RefreshUnknownKid(context.Background())
+			s.RefreshUnknownKid(context.Background(), "new")
 			close(held)
 		}()
 		synctest.Wait()
 		s.Close()
+		select {
+		case <-s.done: // Close returned after the loop ended
+		default:
+			t.Fatal("Close returned before the background loop ended")
+		}
 		<-held
 		hits := e.hits.Load()
 		time.Sleep(2 * time.Minute) // past every gap and the refresh interval
-		s.RefreshUnknownKid(context.Background())
+		s.RefreshUnknownKid(context.Background(), "new")
 		if _, err := s.Current(); err != nil {
 			t.Fatalf("Current after Close: %v (the loaded keys keep working)", err)
 		}
@@ -168,7 +205,7 @@ func TestItem5NothingFetchedAfterClose(t *testing.T) {
 		if _, err := s2.Current(); !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("Current = %v, want ErrUnavailable", err)
 		}
-		s2.RefreshUnknownKid(context.Background())
+		s2.RefreshUnknownKid(context.Background(), "new")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := s2.Ready(ctx); !errors.Is(err, ErrUnavailable) {
@@ -395,9 +432,10 @@ func TestItem7HTTPSDiscoveryRefusesHTTPJWKSURI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err = s.Ready(ctx)
+		waitFor(t, "the first fetch", func() bool { return s.LastError() != nil })
+		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
+		err = s.Ready(ctx)
 		s.Close()
 		if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "jwks_uri") {
 			t.Fatalf("InsecureHTTP=%v: Ready = %v, want ErrUnavailable naming jwks_uri", insecure, err)

@@ -182,45 +182,74 @@ func (s *Source) Close() {
 }
 
 // RefreshUnknownKid is called when a token names a kid the current set
-// lacks. It waits for a fetch that starts after the call: it starts one if
-// none is in flight and the last attempt is at least UnknownKidGap old;
-// otherwise it joins the one deferred fetch, scheduled for the end of the
-// gap (or for the end of the fetch in flight, whichever is later) and
-// shared by every caller until it starts. The wait is bounded by ctx and by
-// UnknownKidGap+FetchTimeout. The caller re-checks the kid in
-// [Source.Current] afterwards. After Close it returns at once.
-func (s *Source) RefreshUnknownKid(ctx context.Context) {
+// lacks. It waits until a fetch that may know kid has ended:
+//
+//   - if a fetch is in flight (it started before this call), it waits for
+//     it and returns if the set then holds kid;
+//   - then it waits for a fetch that starts after the call: it starts one if
+//     none is in flight and the last attempt is at least UnknownKidGap old,
+//     or joins the one deferred fetch, scheduled for the end of the gap (or
+//     for the end of the fetch in flight, whichever is later) and shared by
+//     every caller until it starts.
+//
+// The whole wait is bounded by ctx and by UnknownKidGap+FetchTimeout. The
+// caller re-checks the kid in [Source.Current] afterwards. After Close it
+// returns at once.
+func (s *Source) RefreshUnknownKid(ctx context.Context, kid string) {
+	t := time.NewTimer(s.cfg.UnknownKidGap + s.cfg.FetchTimeout)
+	defer t.Stop()
+	wait := func(ch chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		case <-ctx.Done():
+		case <-s.stop:
+		case <-t.C:
+		}
+		return false
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return
 	}
-	gap := s.cfg.UnknownKidGap
-	ch := s.deferred
-	if ch == nil {
-		wait := s.lastAttempt.Add(gap).Sub(s.cfg.Now())
-		switch {
-		case s.inflight == nil && wait <= 0:
-			ch = s.startLocked(nil)
-		default:
-			ch = make(chan struct{})
-			s.deferred = ch
-			if wait > 0 {
-				s.deferTimer = time.AfterFunc(wait, s.runDeferred)
-			} else {
-				s.deferDue = true // starts when the fetch in flight ends
-			}
+	if ch := s.inflight; ch != nil && s.deferred == nil {
+		s.mu.Unlock()
+		if !wait(ch) {
+			return
+		}
+		if ks := s.set.Load(); ks != nil && ks.HasKid(kid) {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
 		}
 	}
+	ch := s.freshFetchLocked()
 	s.mu.Unlock()
-	t := time.NewTimer(gap + s.cfg.FetchTimeout)
-	defer t.Stop()
-	select {
-	case <-ch:
-	case <-ctx.Done():
-	case <-s.stop:
-	case <-t.C:
+	wait(ch)
+}
+
+// freshFetchLocked returns the done channel of a fetch that starts now or
+// later: a new one if the gap allows it, else the shared deferred one.
+// s.mu is held and the source is open.
+func (s *Source) freshFetchLocked() chan struct{} {
+	if s.deferred != nil {
+		return s.deferred
 	}
+	wait := s.lastAttempt.Add(s.cfg.UnknownKidGap).Sub(s.cfg.Now())
+	if s.inflight == nil && wait <= 0 {
+		return s.startLocked(nil)
+	}
+	s.deferred = make(chan struct{})
+	if wait > 0 {
+		s.deferTimer = time.AfterFunc(wait, s.runDeferred)
+	} else {
+		s.deferDue = true // starts when the fetch in flight ends
+	}
+	return s.deferred
 }
 
 // runDeferred starts the deferred fetch at the end of the gap, or marks it
