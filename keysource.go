@@ -49,12 +49,12 @@ func (s *staticSource) close()                                    {}
 // remoteSource adapts an internal/jwks source.
 type remoteSource struct{ s *jwks.Source }
 
-func (r remoteSource) current() (*jose.KeySet, error)        { return r.s.Current() }
+func (r remoteSource) current() (*jose.KeySet, error) { return r.s.Current() }
 func (r remoteSource) refreshUnknownKid(ctx context.Context, kid string) {
 	r.s.RefreshUnknownKid(ctx, kid)
 }
-func (r remoteSource) failed() bool                          { return r.s.LastError() != nil }
-func (r remoteSource) close()                                { r.s.Close() }
+func (r remoteSource) failed() bool { return r.s.LastError() != nil }
+func (r remoteSource) close()       { r.s.Close() }
 func (r remoteSource) ready(ctx context.Context) error {
 	if err := r.s.Ready(ctx); err != nil {
 		return keysUnavailable(err)
