@@ -1,5 +1,6 @@
 // Command chi runs a chi API protected by jwtguard next to an embedded
-// identity provider, so it can be tried with nothing else installed:
+// identity provider, so it can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/chi          # serve on 127.0.0.1:8083 and print curl commands
 //	go run ./examples/chi -check   # make the requests itself; exit 0 only if all are as expected

@@ -1,5 +1,6 @@
 // Command gin runs a Gin API protected by jwtguard next to an embedded
-// identity provider, so it can be tried with nothing else installed:
+// identity provider, so it can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/gin          # serve on 127.0.0.1:8082 and print curl commands
 //	go run ./examples/gin -check   # make the requests itself; exit 0 only if all are as expected

@@ -1,6 +1,6 @@
 // Command multitenant runs an API shared by two tenants, each with its own
 // identity provider (two issuers, different keys), on plain net/http, so it
-// can be tried with nothing else installed:
+// can be tried with nothing else installed. Run it from the repository root:
 //
 //	go run ./examples/multitenant          # serve on 127.0.0.1:8084 and print curl commands
 //	go run ./examples/multitenant -check   # make the requests itself; exit 0 only if all are as expected
@@ -9,9 +9,9 @@
 //   - jwtguard.Trust with two jwtguard.Issuer entries, one per tenant, with
 //     different key sources (OIDC discovery, a JWKS URL) and algorithms:
 //     each token's entry is chosen by its iss, among the configured issuers
-//     only. A token claiming issuer B but signed by A's
-//     key is refused (401); a token from an unknown issuer is refused (401)
-//     without any request to it.
+//     only. A token claiming issuer B but signed by A's key is refused
+//     (401); a token from an unknown issuer is refused (401) without any
+//     request to it.
 //   - nethttp.RequireTenantPathValue: /tenants/{tenant}/orders needs the
 //     token's tenant_id to equal {tenant} (403 otherwise).
 //   - Each issuer is pinned to its tenant with a jwtguard.Policy: a token

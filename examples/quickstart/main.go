@@ -1,8 +1,14 @@
 // Command quickstart runs a protected API next to an embedded identity
-// provider, so jwtguard can be tried with nothing else installed:
+// provider, so jwtguard can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/quickstart          # serve on 127.0.0.1:8080 and print curl commands
 //	go run ./examples/quickstart -check   # make the requests itself; exit 0 only if all are as expected
+//
+// The verifier trusts one issuer, jwtguard.WithIssuer(url, jwtguard.Discovery()),
+// and is built by demo.NewVerifier, which waits for Verifier.Ready before
+// serving: Ready's error names the issuer that is not ready and its last
+// fetch error. Key-source failures are also logged to slog.Default().
 package main
 
 import (

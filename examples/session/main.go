@@ -2,7 +2,8 @@
 // access tokens in HttpOnly, Secure, SameSite cookies, rotating refresh
 // tokens with reuse detection, logout and logout-everywhere through a
 // revocation store, and cross-origin protection for cookie-authenticated
-// unsafe requests. An embedded identity provider signs the tokens.
+// unsafe requests. An embedded identity provider signs the tokens. Run it
+// from the repository root:
 //
 //	go run ./examples/session                      # serve on 127.0.0.1:8080
 //	go run ./examples/session -check               # walk the whole flow; exit 0 only if every step is as expected
@@ -18,6 +19,15 @@
 //	POST /api/notes    protected, unsafe method: refused for cross-origin requests
 //
 // Demo users: alice / wonderland, bob / builder.
+//
+// Revocations go to a memory.New store, or to a redisstore.New store with
+// -redis; both scope entries by issuer (RevokeToken and RevokeSubject take
+// the token's iss). The issuer entry requires a jti (RequiredClaims), so
+// every access token can be revoked on its own. This app issues its own
+// tokens on the verifier's clock, so it runs with WithLeeway(0) and a store
+// skew of 0, and a login right after "log out everywhere" works at once;
+// with an external identity provider keep the defaults (30 s), under which
+// a login within the skew after logout-all is refused too.
 package main
 
 import (
