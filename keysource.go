@@ -296,7 +296,9 @@ func keysUnavailable(err error) error {
 	if errors.Is(err, ErrKeysUnavailable) {
 		return newError(err, "")
 	}
-	return newError(fmt.Errorf("%w: %v", ErrKeysUnavailable, err), "")
+	// internal/jwks says "verification keys unavailable: why"; say it once.
+	why := strings.TrimPrefix(err.Error(), jwks.ErrUnavailable.Error()+": ")
+	return newError(fmt.Errorf("%w: %s", ErrKeysUnavailable, why), "")
 }
 
 // isNilPointer reports whether v holds a nil pointer (or other nil-able
