@@ -93,6 +93,7 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			w.WriteHeader(http.StatusTeapot)
 		})))
+		r.HandleFunc(jwtguardtest.RouteProtected, final)
 		r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).Get(jwtguardtest.RouteAdmin, final)
 		r.With(jwtchi.RequireTenantParam("tenant")).Get(jwtguardtest.RouteTenant, final)
 		return r

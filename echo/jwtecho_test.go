@@ -44,6 +44,7 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			return c.String(http.StatusTeapot, "custom")
 		})))
+		g.Match(both, jwtguardtest.RouteProtected, final)
 		g.GET(jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 		g.GET("/tenants/:tenant/orders", final, jwtecho.RequireTenantParam("tenant"))
 		return e

@@ -45,6 +45,7 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			c.String(http.StatusTeapot, "custom")
 		})))
+		g.Match(both, jwtguardtest.RouteProtected, final)
 		g.GET(jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
 		g.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), final)
 		return r

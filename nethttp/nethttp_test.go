@@ -10,6 +10,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
 		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwtguard.FromContext(r.Context())
@@ -32,12 +33,14 @@ func TestConformance(t *testing.T) {
 }
 
 func TestErrorHandler(t *testing.T) {
+	t.Parallel()
 	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
 		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwtguard.FromContext(r.Context())
 			jwtguardtest.WriteClaims(w, r, c)
 		})
 		mux := http.NewServeMux()
+		mux.Handle(jwtguardtest.RouteProtected, final)
 		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
 		mux.Handle("GET "+jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
 		return nethttp.Middleware(v, nethttp.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
