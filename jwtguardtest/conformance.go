@@ -108,23 +108,29 @@ type BuildFunc func(t *testing.T, v *jwtguard.Verifier) http.Handler
 
 // The verifiers the rows run against; see [fixtures.verifier].
 const (
-	vDefault            = "default"
-	vCookie             = "cookie"
-	vTokenType          = "token-type"
-	vTokenUse           = "token-use"
-	vClients            = "clients"
-	vRequiredJTI        = "required-jti"
-	vSmallTokens        = "small-tokens"
-	vRevoked            = "revoked"
-	vRevocationDown     = "revocation-down"
-	vIntrospection      = "introspection"
-	vIntrospectionDown  = "introspection-down"
-	vKeysDown           = "keys-down"
-	vQuickRefresh       = "quick-refresh"
-	cookieName          = "access_token"
+	vDefault           = "default"
+	vCookie            = "cookie"
+	vTokenType         = "token-type"
+	vTokenUse          = "token-use"
+	vClients           = "clients"
+	vRequiredJTI       = "required-jti"
+	vSmallTokens       = "small-tokens"
+	vRevoked           = "revoked"
+	vRevocationDown    = "revocation-down"
+	vIntrospection     = "introspection"
+	vIntrospectionDown = "introspection-down"
+	vKeysDown          = "keys-down"
+	vQuickRefresh      = "quick-refresh"
+)
+
+const (
+	// cookieName is the cookie the vCookie verifier reads.
+	cookieName = "access_token"
+	// The client the introspection verifiers authenticate as.
 	introspectionClient = "conformance-resource-server"
 	introspectionSecret = "conformance-secret"
-	realm               = `realm="jwtguard-test"`
+	// realm is the realm parameter of every challenge ([Issuer.Verifier]).
+	realm = `realm="jwtguard-test"`
 )
 
 // fixtures holds the issuers of one suite run and builds each named
