@@ -65,13 +65,21 @@ func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
 		return ks, nil
 	}
 	if e.resolved && !e.src.failed() {
-		// The first load of a newly resolved issuer is in flight: wait for
-		// it, at most the fetch timeout.
-		ctx, cancel := context.WithTimeout(ctx, e.firstLoad)
+		// The first load of a newly resolved issuer is in flight: wait
+		// until it ends, loaded or failed (at most the fetch timeout), not
+		// until it succeeds: a provider that answers an error at once must
+		// not hold the request for the fetch timeout. The source reports
+		// only "loaded" and "a load failed", so poll the latter. The slack
+		// lets a load cut off by the fetch timeout record its failure
+		// before this request gives up, so the next ones fail fast.
+		ctx, cancel := context.WithTimeout(ctx, e.firstLoad+firstLoadPoll)
 		defer cancel()
-		if err := e.src.ready(ctx); err == nil {
-			if ks, err := e.src.current(); err == nil {
-				return ks, nil
+		for !e.src.failed() && ctx.Err() == nil {
+			poll, stop := context.WithTimeout(ctx, firstLoadPoll)
+			loaded := e.src.ready(poll) == nil
+			stop()
+			if loaded {
+				break
 			}
 		}
 		ks, err = e.src.current()
@@ -81,6 +89,10 @@ func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
 	}
 	return nil, keysUnavailable(err)
 }
+
+// firstLoadPoll is how often a request waiting for a newly resolved
+// issuer's first key load checks whether that load failed.
+const firstLoadPoll = 10 * time.Millisecond
 
 // judge applies the entry's rules to claims whose signature verified.
 func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {

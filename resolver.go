@@ -2,6 +2,7 @@ package jwtguard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -49,29 +50,29 @@ func (r *resolverTable) entryFor(ctx context.Context, iss string) (*entry, error
 		return nil, newError(ErrInvalidIssuer, "the issuer resolver returned an entry for another issuer")
 	}
 	fp := fingerprint(is)
-	r.mu.Lock()
-	if e, ok := r.entries[iss]; ok && e.fingerprint == fp {
-		r.mu.Unlock()
-		return e, nil
-	}
-	r.mu.Unlock()
-
-	// Build outside the lock (it starts a key source); at most one wins.
-	e, err := r.build(is, "WithIssuerResolver", false)
+	e, err := r.admit(iss, is, fp)
 	if err != nil {
-		slog.Default().Error("jwtguard: the issuer resolver returned an unusable entry", slog.String("iss", jose.Truncate(iss)), slog.String("error", err.Error()))
-		return nil, newError(fmt.Errorf("%w: %v", ErrInvalidIssuer, err), "the issuer resolver returned an unusable entry")
+		if errors.Is(err, ErrInvalidIssuer) {
+			slog.Default().Error("jwtguard: the issuer resolver returned an unusable entry", slog.String("iss", jose.Truncate(iss)), slog.String("error", err.Error()))
+		}
+		return nil, err
 	}
-	e.resolved, e.fingerprint, e.onProven = true, fp, r.promote
-	e.firstLoad = r.firstLoad
+	return e, nil
+}
+
+// admit returns the entry of iss built from is, building it when there is
+// none (or the resolver's answer changed) and the probation budget allows.
+// Everything happens under r.mu, before any key source starts: concurrent
+// first tokens of one issuer build one entry (one key fetch), and an issuer
+// refused for the budget starts no fetch at all. Building does not wait for
+// the network.
+func (r *resolverTable) admit(iss string, is Issuer, fp string) (*entry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if cur, ok := r.entries[iss]; ok && cur.fingerprint == fp { // a concurrent request won
-		e.src.close()
-		return cur, nil
+	if e, ok := r.entries[iss]; ok && e.fingerprint == fp {
+		return e, nil
 	}
 	if r.closed {
-		e.src.close()
 		return nil, newError(ErrKeysUnavailable, "the verifier is closed")
 	}
 	now := time.Now()
@@ -79,11 +80,16 @@ func (r *resolverTable) entryFor(ctx context.Context, iss string) (*entry, error
 		r.budgetStart, r.budgetUsed = now, 0
 	}
 	if r.budgetUsed >= r.maxProbation {
-		e.src.close()
 		err := newError(ErrKeysUnavailable, "too many new issuers; try again later")
 		err.RetryAfter = r.budgetStart.Add(time.Minute).Sub(now)
 		return nil, err
 	}
+	e, err := r.build(is, "WithIssuerResolver", false)
+	if err != nil {
+		return nil, newError(fmt.Errorf("%w: %v", ErrInvalidIssuer, err), "the issuer resolver returned an unusable entry")
+	}
+	e.resolved, e.fingerprint, e.onProven = true, fp, r.promote
+	e.firstLoad = r.firstLoad
 	r.budgetUsed++
 	if old, ok := r.entries[iss]; ok { // the resolver changed its answer
 		r.removeLocked(iss, old)
