@@ -170,7 +170,8 @@ func WithInsecureRevocationFailOpen() Option {
 // to in (see the introspect package), and JWTs too when in is configured
 // for them. An opaque token is accepted when the answer is active and its
 // exp, nbf/iat, aud and iss pass, judged by the issuer entry its iss names
-// (or the only entry). With introspection, no issuer entry is required.
+// (or the only entry). That entry needs no Keys when every token is
+// introspected, but some entry is required: New fails without one.
 func WithIntrospection(in Introspector) Option {
 	return single("WithIntrospection", func(c *config) error { c.introspector = in; return nil })
 }

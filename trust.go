@@ -52,7 +52,13 @@ func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool)
 	t.sources = sources
 	b := &entryBuilder{cfg: cfg, algs: sources.algs, maxSize: maxSize, want: t.want, sources: sources}
 	t.build = b.build
-	if len(cfg.issuers) == 0 && cfg.resolver == nil && cfg.introspector == nil {
+	switch {
+	case len(cfg.issuers) > 0 || cfg.resolver != nil:
+	case cfg.introspector != nil:
+		// Introspection answers are judged by a static entry (its iss, its
+		// audiences); without one every token would be refused.
+		fail(optErr("WithIntrospection", `no issuer entry to judge the answers: add Trust(jwtguard.Issuer{ID: "<the answers' iss>", Audiences: ...}) (Keys may be nil when every token is introspected)`))
+	default:
 		fail(errors.New(`jwtguard: no issuer configured: add WithIssuer("https://issuer.example/", jwtguard.Discovery()), Trust(...) or WithIssuerResolver(...)`))
 	}
 	if cfg.skipIssuer && (len(cfg.issuers) != 1 || cfg.resolver != nil) {
@@ -126,6 +132,9 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 				return e, nil
 			}
 		}
+		if len(t.bySubject) > 0 {
+			return nil, claimError(ErrInvalidIssuer, "iss", "is missing and sub is in no trusted subject space")
+		}
 		return nil, claimError(ErrInvalidIssuer, "iss", "is missing")
 	}
 	if t.only != nil {
@@ -135,6 +144,14 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 		}
 	} else if e, ok := t.byID[c.Issuer]; ok {
 		return e, nil
+	}
+	// An iss no entry has: an entry without ID takes the token by its
+	// subject prefix (SPIRE adds an iss of its own choosing to JWT-SVIDs
+	// when jwt_issuer is set; SPIFFE validation does not use it).
+	for _, e := range t.bySubject {
+		if e.id == "" && strings.HasPrefix(c.Subject, e.subjectPrefix) {
+			return e, nil
+		}
 	}
 	if t.resolver != nil {
 		return t.resolver.entryFor(ctx, c.Issuer)
