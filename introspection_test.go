@@ -505,3 +505,29 @@ func TestIntrospectorErrorsClassified(t *testing.T) {
 		})
 	}
 }
+
+// TestIntrospectionNeedsAnEntry: introspection answers are judged by an
+// issuer entry, so a verifier with WithIntrospection and no entry (which
+// would refuse every token) is refused by New, naming the fix; an entry
+// without keys is enough.
+func TestIntrospectionNeedsAnEntry(t *testing.T) {
+	t.Parallel()
+	in := fakeIntrospector{active: true, answer: []byte(`{"active":true,"iss":"https://as.example.test","aud":"api","exp":9999999999}`)}
+	v, err := jwtguard.New(jwtguard.WithIntrospection(in), jwtguard.WithAudience("api"), jwtguard.WithAlgorithms("ES256"))
+	if err == nil {
+		v.Close()
+		t.Fatal("New accepted WithIntrospection without an issuer entry")
+	}
+	for _, want := range []string{"WithIntrospection", "Trust(jwtguard.Issuer{"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Fatalf("error %q does not say %q", err, want)
+		}
+	}
+	v = mustNew(t, jwtguard.Trust(jwtguard.Issuer{ID: "https://as.example.test"}), jwtguard.WithIntrospection(in),
+		jwtguard.WithAudience("api"), jwtguard.WithAlgorithms("ES256"))
+	c, err := v.Verify(context.Background(), "opaque")
+	checkErr(t, err, nil)
+	if c.Issuer != "https://as.example.test" {
+		t.Fatalf("claims %+v", c)
+	}
+}
