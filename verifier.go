@@ -101,15 +101,14 @@ func New(opts ...Option) (*Verifier, error) {
 			errs = append(errs, err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return build(cfg)
+	// Settings are checked as a whole even when some option failed, so
+	// every problem is reported at once.
+	return build(cfg, errs)
 }
 
-// build validates cfg as a whole and builds every runtime object.
-func build(cfg *config) (*Verifier, error) {
-	var errs []error
+// build validates cfg as a whole and builds every runtime object. errs are
+// the options' own errors; with any, nothing is started.
+func build(cfg *config, errs []error) (*Verifier, error) {
 	fail := func(err error) {
 		if err != nil {
 			errs = append(errs, err)
