@@ -239,6 +239,12 @@ func runAttacks(t *testing.T, v *jwtguard.Verifier, cases []attackCase) {
 	}
 }
 
+// secShortKidHold keeps unknown-kid holds short. A token naming a kid the
+// JWKS lacks waits for a fetch that starts after it, at most UnknownKidGap
+// after the previous one (issue 12 item 4), and is then refused; the suite
+// checks the verdict, internal/jwks tests the hold.
+var secShortKidHold = jwtguard.WithRemoteKeys(jwtguard.RemoteKeys{UnknownKidGap: 10 * time.Millisecond})
+
 // allCasings returns every upper/lower-case spelling of s.
 func allCasings(s string) []string {
 	out := []string{""}
@@ -505,11 +511,10 @@ func TestAttackAlgorithmOutsideAllowlist(t *testing.T) {
 func TestAttackKid(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
-	// Unknown kids may not refetch the JWKS during the test.
-	v := iss.Verifier(t, jwtguard.WithRemoteKeys(jwtguard.RemoteKeys{MinRefresh: time.Hour, MaxRefresh: 2 * time.Hour, UnknownKidGap: time.Hour}))
+	v := iss.Verifier(t, secShortKidHold)
 	bigEntry := iss.Entry()
 	bigEntry.MaxTokenSize = 1 << 20
-	big := iss.VerifierFor(t, bigEntry)
+	big := iss.VerifierFor(t, bigEntry, secShortKidHold)
 	rsKid := iss.KeyID("RS256")
 	kids := map[string]string{
 		"unknown":        "no-such-key",
@@ -574,7 +579,7 @@ func selfSignedCert(t *testing.T, key *rsa.PrivateKey) []byte {
 func TestAttackEmbeddedKeys(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
-	v := iss.Verifier(t)
+	v := iss.Verifier(t, secShortKidHold)
 	atk, atkEC, _ := secAttackerKeys(t)
 	atkJWK, _ := jwk.FromRaw(&atk.PublicKey)
 	_ = atkJWK.Set(jwk.KeyIDKey, "attacker")
@@ -1178,6 +1183,7 @@ func TestAttackCrossIssuer(t *testing.T) {
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA"),
 		jwtguard.WithRealm("jwtguard-test"),
+		secShortKidHold,
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -995,12 +995,29 @@ func fuzzB64Is(e map[string]any, name string, want *big.Int) bool {
 // fuzzSigner is a private key the FuzzJWKS tokens are signed with.
 type fuzzSigner struct {
 	name  string
-	key   any
+	key   crypto.Signer
 	algs  []string
 	never bool // a verifier must never accept its tokens (weak key)
-	// holds reports whether the JWK e (decoded by encoding/json) is this
+	// holdsJWK reports whether the JWK e (decoded by encoding/json) is this
 	// signer's public key.
-	holds func(e map[string]any) bool
+	holdsJWK func(e map[string]any) bool
+}
+
+// holds reports whether the published key c is the signer's public key.
+func (s fuzzSigner) holds(c fuzzPublished) bool {
+	if c.pub != nil {
+		pub, ok := s.key.Public().(interface{ Equal(crypto.PublicKey) bool })
+		return ok && pub.Equal(c.pub)
+	}
+	return s.holdsJWK(c.e)
+}
+
+// fuzzPublished is one key a JWKS body may publish, as the reference reads
+// it: a JWK object decoded by encoding/json, or an entry of Google's X.509
+// map (e holds only its kid; pub is its certificate's key).
+type fuzzPublished struct {
+	e   map[string]any
+	pub crypto.PublicKey
 }
 
 func fuzzSigners(tb testing.TB) []fuzzSigner {
@@ -1012,34 +1029,53 @@ func fuzzSigners(tb testing.TB) []fuzzSigner {
 	}
 	edPub := keys.ed.Public().(ed25519.PublicKey)
 	return []fuzzSigner{
-		{name: "rsa", key: keys.rsa, algs: []string{"RS256", "PS256"}, holds: rsaHolds(&keys.rsa.PublicKey)},
-		{name: "ec", key: keys.ec, algs: []string{"ES256"}, holds: func(e map[string]any) bool {
+		{name: "rsa", key: keys.rsa, algs: []string{"RS256", "PS256"}, holdsJWK: rsaHolds(&keys.rsa.PublicKey)},
+		{name: "ec", key: keys.ec, algs: []string{"ES256"}, holdsJWK: func(e map[string]any) bool {
 			return e["kty"] == "EC" && e["crv"] == "P-256" && fuzzB64Is(e, "x", keys.ec.X) && fuzzB64Is(e, "y", keys.ec.Y)
 		}},
-		{name: "ed", key: keys.ed, algs: []string{"EdDSA"}, holds: func(e map[string]any) bool {
+		{name: "ed", key: keys.ed, algs: []string{"EdDSA"}, holdsJWK: func(e map[string]any) bool {
 			if e["kty"] != "OKP" || e["crv"] != "Ed25519" {
 				return false
 			}
 			s, _ := e["x"].(string)
 			return slices.ContainsFunc(fuzzB64Decodings(s), func(b []byte) bool { return bytes.Equal(b, edPub) })
 		}},
-		{name: "weak-rsa", key: keys.weak, algs: []string{"RS256"}, never: true, holds: rsaHolds(&keys.weak.PublicKey)},
+		{name: "weak-rsa", key: keys.weak, algs: []string{"RS256"}, never: true, holdsJWK: rsaHolds(&keys.weak.PublicKey)},
 	}
 }
 
-// fuzzJWKElements returns the objects of a JWKS body that may be keys, as
-// encoding/json reads them: the members of "keys", and the body itself (a
-// lone JWK).
-func fuzzJWKElements(body []byte) []map[string]any {
+// fuzzPublishedKeys returns every key a body may publish, read with
+// encoding/json from its first JSON value (JWK libraries ignore what
+// follows it): the members of "keys" (in any case, as a Go struct field
+// would match it), the body itself (a lone JWK), and, for an object of
+// strings, each PEM certificate under its member name as kid (Google's
+// X.509 map).
+func fuzzPublishedKeys(body []byte) []fuzzPublished {
 	var top map[string]any
-	if json.Unmarshal(body, &top) != nil {
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&top) != nil || top == nil {
 		return nil
 	}
-	out := []map[string]any{top}
-	if keys, ok := top["keys"].([]any); ok {
-		for _, k := range keys {
-			if e, ok := k.(map[string]any); ok {
-				out = append(out, e)
+	out := []fuzzPublished{{e: top}}
+	for name, v := range top {
+		switch v := v.(type) {
+		case []any:
+			if !strings.EqualFold(name, "keys") {
+				continue
+			}
+			for _, k := range v {
+				if e, ok := k.(map[string]any); ok {
+					out = append(out, fuzzPublished{e: e})
+				}
+			}
+		case string:
+			for rest := []byte(v); ; {
+				var block *pem.Block
+				if block, rest = pem.Decode(rest); block == nil {
+					break
+				}
+				if cert, err := x509.ParseCertificate(block.Bytes); err == nil {
+					out = append(out, fuzzPublished{e: map[string]any{"kid": name}, pub: cert.PublicKey})
+				}
 			}
 		}
 	}
@@ -1047,13 +1083,14 @@ func fuzzJWKElements(body []byte) []map[string]any {
 }
 
 // fuzzJWKAllows reports whether the JWK e may verify a token with alg and
-// kid ("" for none): kid matches, use is sig (or absent), key_ops allows
-// verify (or is absent), and its own alg, if any, is alg.
+// kid ("" for none): kid matches, use is sig (or absent, or a SPIFFE
+// bundle's jwt-svid), key_ops allows verify (or is absent), and its own alg,
+// if any, is alg.
 func fuzzJWKAllows(e map[string]any, alg, kid string) bool {
 	if kid != "" && e["kid"] != kid {
 		return false
 	}
-	if use, present := e["use"]; present && use != "" && use != "sig" {
+	if use, present := e["use"]; present && use != "" && use != "sig" && use != "jwt-svid" {
 		return false
 	}
 	if ops, present := e["key_ops"]; present {
@@ -1117,6 +1154,9 @@ func FuzzJWKS(f *testing.F) {
 	_ = mixed.AddKey(oct)
 	mixedJSON, _ := json.Marshal(mixed)
 	f.Add(mixedJSON)
+	// Google's X.509 map: kid → PEM certificate.
+	x509Map, _ := json.Marshal(map[string]string{"rs": fuzzCertPEM(f, keys.rsa), "ed": fuzzCertPEM(f, keys.ed), "weak": fuzzCertPEM(f, keys.weak)})
+	f.Add(x509Map)
 	for _, s := range []string{
 		`{"keys":[]}`,
 		`{"keys":[{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0","kid":"h","alg":"HS256"}]}`,
@@ -1129,6 +1169,7 @@ func FuzzJWKS(f *testing.F) {
 		`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"},{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"}]}`,
 		`{"keys":[{"kty":"EC","crv":"P-256","x":"pvyA9yHIFlcMOATWKG9wPHQ_a70QcUBoijUVKHiMFkw","y":"i6ujhef_ybVMkwz3f-yYFVttlMvt9GtZ-jI8udJv3kU","kid":"es","alg":"ES384"}]}`,
 		`{"keys":[`, `[]`, `null`, `<html></html>`, `{"keys":[{"kty":"RSA"}]}`,
+		`{"spiffe_sequence":1,"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"jwt-svid","kid":"s"},{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"x509-svid","kid":"x"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -1136,11 +1177,12 @@ func FuzzJWKS(f *testing.F) {
 	discard := slog.New(slog.DiscardHandler)
 	hsAlgs := []string{"HS256", "HS384", "HS512"}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		elements := fuzzJWKElements(body)
+		published := fuzzPublishedKeys(body)
 		var kids []string // "" (no kid header) and the body's kids
 		kids = append(kids, "")
 		var secrets [][]byte // the oct keys' k, tried as HMAC secrets
-		for _, e := range elements {
+		for _, c := range published {
+			e := c.e
 			if kid, ok := e["kid"].(string); ok && kid != "" && len(kids) < 5 && !slices.Contains(kids, kid) {
 				kids = append(kids, kid)
 			}
@@ -1186,8 +1228,8 @@ func FuzzJWKS(f *testing.F) {
 						if s.never {
 							t.Fatalf("accepted a %s token (kid %q) signed with a 1024-bit RSA key", alg, kid)
 						}
-						if !slices.ContainsFunc(elements, func(e map[string]any) bool { return s.holds(e) && fuzzJWKAllows(e, alg, kid) }) {
-							t.Fatalf("accepted a %s token (kid %q) of the %s key, but no JWK of the body is that key for %s signatures with that kid", alg, kid, s.name, alg)
+						if !slices.ContainsFunc(published, func(c fuzzPublished) bool { return s.holds(c) && fuzzJWKAllows(c.e, alg, kid) }) {
+							t.Fatalf("accepted a %s token (kid %q) of the %s key, but the body publishes no such key for %s signatures with that kid", alg, kid, s.name, alg)
 						}
 					}
 				}
@@ -1209,6 +1251,17 @@ func FuzzJWKS(f *testing.F) {
 			}
 		})
 	})
+}
+
+// fuzzCertPEM returns a self-signed PEM certificate for key.
+func fuzzCertPEM(tb testing.TB, key crypto.Signer) string {
+	tb.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: fuzzNow.Add(-time.Hour), NotAfter: fuzzNow.Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 // Fixed keys, so that the committed seeds (signed with them) verify in
