@@ -32,6 +32,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,6 +185,9 @@ func assertRefusedResponse(t *testing.T, rec *httptest.ResponseRecorder, status 
 // runAttacks checks every case against v at the library and HTTP levels.
 func runAttacks(t *testing.T, v *jwtguard.Verifier, cases []attackCase) {
 	t.Helper()
+	if !slices.ContainsFunc(cases, func(c attackCase) bool { return c.want == nil }) {
+		t.Fatal("attack table without a control token: a verifier that refuses everything would pass it")
+	}
 	h, reached := protectedHandler(v)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -547,6 +551,7 @@ func TestAttackKid(t *testing.T) {
 	// With a raised size cap the 10 KB kid reaches the key lookup and is
 	// still unknown.
 	runAttacks(t, big, []attackCase{
+		{name: "big-cap/control", token: iss.Mint(nil)},
 		{name: "10KB-kid", token: iss.Mint(nil, jwtguardtest.WithHeader("kid", huge)), want: jwtguard.ErrKeyNotFound},
 		{name: "10KB-kid-of-NULs", token: iss.Mint(nil, jwtguardtest.WithHeader("kid", strings.Repeat("\x00", 10<<10))), want: jwtguard.ErrKeyNotFound},
 	})
