@@ -43,8 +43,11 @@ type Issuer struct {
 	Tenants []string
 	// SubjectPrefix routes tokens that carry NO iss claim to this entry when
 	// their sub starts with it: SPIFFE JWT-SVIDs ("spiffe://example.org/").
-	// Tokens that carry an iss are always routed by iss. ID may be ""
-	// when SubjectPrefix is set.
+	// Tokens that carry an iss are routed by iss; only when no entry has
+	// that iss does an entry whose ID is "" take them by their sub (SPIRE
+	// adds an iss of its own choosing when jwt_issuer is set). ID may be ""
+	// when SubjectPrefix is set. Every token this entry accepts has a sub
+	// starting with SubjectPrefix.
 	SubjectPrefix string
 
 	// Keys is where the issuer's verification keys come from: [JWKS],
@@ -152,7 +155,10 @@ func Discovery() *KeySource { return &KeySource{kind: keysDiscovery} }
 // StaticKeys is a fixed set of public keys: jwk.Set, jwk.Key,
 // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey values. Each key is
 // used only with its own key type and, where the JWK names one, its own alg.
-// A key without kid also matches tokens whose kid no key carries.
+// A key without kid also matches tokens whose kid no key carries. A jwk.Set
+// may also hold "oct" keys (HMAC secrets, for an issuer that signs with
+// both), which are refused when they are a public key in any encoding, as
+// [HMAC] refuses them; a lone secret belongs in [HMAC].
 func StaticKeys(keys ...any) *KeySource {
 	return &KeySource{kind: keysStatic, keys: keys}
 }

@@ -127,6 +127,9 @@ func (b *sourceSet) source(is Issuer, entryAlgs map[string]*jose.Alg, template, 
 			s, err = jwks.NewDiscovery(cfg, is.ID)
 		}
 		if err != nil {
+			if errors.Is(err, jwks.ErrPlainHTTP) {
+				err = fmt.Errorf("%v (use https; WithRemoteKeys(RemoteKeys{InsecureHTTP: true}) allows plain http to any host)", err)
+			}
 			return nil, fmt.Errorf("%s: %v", ks.describe(), err)
 		}
 		src = remoteSource{s}
