@@ -96,6 +96,10 @@ const firstLoadPoll = 10 * time.Millisecond
 
 // judge applies the entry's rules to claims whose signature verified.
 func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {
+	if e.subjectPrefix != "" && !strings.HasPrefix(c.Subject, e.subjectPrefix) {
+		// An entry with an ID and a SubjectPrefix, reached by iss.
+		return claimError(ErrInvalidIssuer, "sub", "is not in this issuer's subject space")
+	}
 	if e.tenantOf != nil {
 		tenant := e.tenantOf[c.Issuer]
 		if e.tenant != nil {

@@ -132,6 +132,9 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 				return e, nil
 			}
 		}
+		if len(t.bySubject) > 0 {
+			return nil, claimError(ErrInvalidIssuer, "iss", "is missing and sub is in no trusted subject space")
+		}
 		return nil, claimError(ErrInvalidIssuer, "iss", "is missing")
 	}
 	if t.only != nil {
@@ -141,6 +144,14 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 		}
 	} else if e, ok := t.byID[c.Issuer]; ok {
 		return e, nil
+	}
+	// An iss no entry has: an entry without ID takes the token by its
+	// subject prefix (SPIRE adds an iss of its own choosing to JWT-SVIDs
+	// when jwt_issuer is set; SPIFFE validation does not use it).
+	for _, e := range t.bySubject {
+		if e.id == "" && strings.HasPrefix(c.Subject, e.subjectPrefix) {
+			return e, nil
+		}
 	}
 	if t.resolver != nil {
 		return t.resolver.entryFor(ctx, c.Issuer)
