@@ -336,7 +336,19 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	now := v.now()
 	if v.cache != nil {
 		if hit, ok := v.cache.Get(token, now); ok {
-			if ks, err := hit.e.src.current(); err == nil && ks == hit.ks {
+			fresh := true
+			if hit.e.resolved {
+				// The resolver is asked for every token, hits included: an
+				// issuer it no longer trusts loses its cached tokens, and a
+				// changed answer has them verified again.
+				e, err := v.trust.route(ctx, hit.c)
+				if err != nil {
+					v.cache.DeleteIf(token, func(x cachedClaims) bool { return x.c == hit.c })
+					return nil, err
+				}
+				fresh = e == hit.e
+			}
+			if ks, err := hit.e.src.current(); fresh && err == nil && ks == hit.ks {
 				// A shallow copy, so a handler that edits its Claims cannot
 				// change what later requests see.
 				cp := *hit.c
