@@ -39,28 +39,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) Logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // waitFor polls cond until it holds, failing after a generous deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -181,14 +159,14 @@ func remoteVerifier(t *testing.T, iss *jwtguardtest.Issuer, jwksURL string, remo
 	return v
 }
 
-// memVerifier is remoteVerifier for a synctest bubble: keys come from h
-// through an in-memory transport at https://idp.example/jwks.json. Close it
-// inside the bubble.
-func memVerifier(t *testing.T, iss *jwtguardtest.Issuer, h http.Handler, remote jwtguard.RemoteKeys) *jwtguard.Verifier {
+// memVerifier is remoteVerifier for a synctest bubble: it trusts
+// keys.idp, whose keys it fetches from keys as tenant's JWKS, in memory.
+// Close it inside the bubble.
+func memVerifier(t *testing.T, keys *tenantKeys, tenant string, remote jwtguard.RemoteKeys) *jwtguard.Verifier {
 	t.Helper()
-	remote.Client = &http.Client{Transport: memTransport{h}}
+	remote.Client = keys.client()
 	v, err := jwtguard.New(
-		jwtguard.WithIssuer(iss.URL(), jwtguard.JWKS("https://idp.example/jwks.json")),
+		jwtguard.WithIssuer(keys.idp.URL(), keys.entry(tenant).Keys),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA"),
 		jwtguard.WithRemoteKeys(remote),
@@ -198,23 +176,6 @@ func memVerifier(t *testing.T, iss *jwtguardtest.Issuer, h http.Handler, remote 
 		t.Fatal(err)
 	}
 	return v
-}
-
-// issuerKeys serves iss's current JWKS (with its Cache-Control) in memory,
-// counting fetches.
-type issuerKeys struct {
-	iss  *jwtguardtest.Issuer
-	hits atomic.Int64
-	cc   string
-}
-
-func (k *issuerKeys) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	k.hits.Add(1)
-	w.Header().Set("Content-Type", "application/json")
-	if k.cc != "" {
-		w.Header().Set("Cache-Control", k.cc)
-	}
-	_, _ = w.Write(k.iss.JWKS())
 }
 
 func mustReady(t *testing.T, v *jwtguard.Verifier) {
@@ -508,9 +469,9 @@ func TestJWKSKeyHygiene(t *testing.T) {
 		if !bytes.Contains(body, []byte(`"d":`)) {
 			t.Fatal("test JWKS does not hold the private exponent")
 		}
-		logs := &lockedBuffer{}
+		logs := &syncBuffer{}
 		js := newJWKSServer(t, serveBody(body))
-		v := remoteVerifier(t, iss, js.URL(), jwtguard.RemoteKeys{}, jwtguard.WithLogger(logs.Logger()))
+		v := remoteVerifier(t, iss, js.URL(), jwtguard.RemoteKeys{}, jwtguard.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 		mustReady(t, v)
 		// Stripped to its public part: tokens it signed verify...
 		wantVerify(t, v, mintWith(iss, secKey{kid: "leaked", alg: "RS256", priv: leaked}, nil), nil)
@@ -561,10 +522,10 @@ func TestJWKSKeyHygiene(t *testing.T) {
 // overlap and fail once the provider stops publishing them.
 func TestJWKSRotation(t *testing.T) {
 	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
-	keys := &issuerKeys{iss: iss}
+	keys := newTenantKeys(t)
+	iss := keys.idp
 	synctest.Test(t, func(t *testing.T) {
-		v := memVerifier(t, iss, keys, jwtguard.RemoteKeys{}) // default gap and refresh (15 min without Cache-Control)
+		v := memVerifier(t, keys, "idp", jwtguard.RemoteKeys{}) // default gap and refresh (15 min without Cache-Control)
 		defer v.Close()
 		mustReady(t, v)
 		exp := jwtguardtest.Claims{"exp": time.Now().Add(24 * time.Hour).Unix()}
@@ -582,14 +543,14 @@ func TestJWKSRotation(t *testing.T) {
 		if waited := time.Since(start); waited > 5*time.Second {
 			t.Fatalf("the new kid was accepted after %s, want within the 5 s gap", waited)
 		}
-		if n := keys.hits.Load(); n != 2 {
+		if n := keys.fetchesOf("idp"); n != 2 {
 			t.Fatalf("%d JWKS fetches (start-up and rotation), want 2", n)
 		}
 		wantVerify(t, v, old, nil)
 		for _, alg := range []string{"PS256", "ES256", "EdDSA"} {
 			wantVerify(t, v, iss.Mint(exp, jwtguardtest.WithAlg(alg)), nil)
 		}
-		if n := keys.hits.Load(); n != 2 {
+		if n := keys.fetchesOf("idp"); n != 2 {
 			t.Fatalf("the other rotated keys caused %d more fetches", n-2)
 		}
 
@@ -607,12 +568,12 @@ func TestJWKSRotation(t *testing.T) {
 // gap, each answered 401 after its wait; none reaches the handler.
 func TestJWKSUnknownKidFlood(t *testing.T) {
 	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
-	keys := &issuerKeys{iss: iss}
+	keys := newTenantKeys(t)
+	iss := keys.idp
 	sig := bytes.Repeat([]byte{1}, 256)
 	synctest.Test(t, func(t *testing.T) {
 		const gap = 5 * time.Second
-		v := memVerifier(t, iss, keys, jwtguard.RemoteKeys{UnknownKidGap: gap})
+		v := memVerifier(t, keys, "idp", jwtguard.RemoteKeys{UnknownKidGap: gap})
 		defer v.Close()
 		mustReady(t, v)
 		h, reached := protectedHandler(v)
@@ -641,7 +602,7 @@ func TestJWKSUnknownKidFlood(t *testing.T) {
 		wg.Wait()
 		// The start-up load, then at most one fetch per 5 s gap over the
 		// 30 s (and the one the last requests wait for).
-		if n := keys.hits.Load(); n > 1+30/5+1 {
+		if n := keys.fetchesOf("idp"); n > 1+30/5+1 {
 			t.Fatalf("%d unknown-kid requests over 30 s caused %d JWKS fetches, want at most %d", unauthorized.Load(), n, 1+30/5+1)
 		}
 		if reached.Load() != 0 {
@@ -733,7 +694,8 @@ func TestJWKSConcurrentRotation(t *testing.T) {
 // clamped to them (the 15 min default without one).
 func TestJWKSCacheControl(t *testing.T) {
 	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
+	keys := newTenantKeys(t)
+	body := keys.idp.JWKS()
 	cases := []struct {
 		name     string
 		cc       string
@@ -749,17 +711,17 @@ func TestJWKSCacheControl(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			keys := &issuerKeys{iss: iss, cc: tc.cc}
+			keys.setFault(tc.name, serveBody(body, "Cache-Control", tc.cc))
 			synctest.Test(t, func(t *testing.T) {
-				v := memVerifier(t, iss, keys, jwtguard.RemoteKeys{MinRefresh: tc.min, MaxRefresh: tc.max})
+				v := memVerifier(t, keys, tc.name, jwtguard.RemoteKeys{MinRefresh: tc.min, MaxRefresh: tc.max})
 				defer v.Close()
 				mustReady(t, v)
 				time.Sleep(tc.want - time.Second)
-				if n := keys.hits.Load(); n != 1 {
+				if n := keys.fetchesOf(tc.name); n != 1 {
 					t.Fatalf("%d fetches within %s (Cache-Control %q, bounds [%s, %s]), want 1", n, tc.want-time.Second, tc.cc, tc.min, tc.max)
 				}
 				time.Sleep(2 * time.Second)
-				if n := keys.hits.Load(); n != 2 {
+				if n := keys.fetchesOf(tc.name); n != 2 {
 					t.Fatalf("%d fetches just after %s, want the scheduled refresh", n, tc.want)
 				}
 			})
