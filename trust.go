@@ -119,6 +119,19 @@ func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool)
 	return t, nil
 }
 
+// maxWantedSlots is how many top-level claim values one parse keeps on the
+// stack for the claim mappings.
+const maxWantedSlots = 16
+
+// slots returns one slot per name in want for parseRegistered: buf (on the
+// caller's stack) when it is large enough.
+func (t *trustTable) slots(buf *[maxWantedSlots][]byte) [][]byte {
+	if n := len(t.want); n <= maxWantedSlots {
+		return buf[:n]
+	}
+	return make([][]byte, len(t.want))
+}
+
 // route returns the entry for a token, before any network request: by iss
 // (static entries, then the resolver), or, for a token without iss, by its
 // subject's prefix.

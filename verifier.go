@@ -320,9 +320,6 @@ type cachedClaims struct {
 	e  *entry
 }
 
-// maxWantedSlots is how many top-level claim values one parse keeps on the
-// stack for the claim mappings.
-const maxWantedSlots = 16
 
 // verify runs every check. On error it may return partially-filled claims
 // (for logging only).
@@ -395,12 +392,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, malformed(fmt.Errorf("payload: %w", err))
 	}
 	var slotBuf [maxWantedSlots][]byte
-	slots := slotBuf[:0]
-	if n := len(v.trust.want); n <= maxWantedSlots {
-		slots = slotBuf[:n]
-	} else {
-		slots = make([][]byte, n)
-	}
+	slots := v.trust.slots(&slotBuf)
 	c, err := parseRegistered(payload, v.trust.want, slots)
 	if err != nil {
 		return nil, err
@@ -430,7 +422,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if len(cands) == 0 && hdr.Kid != "" && !ks.HasKid(hdr.Kid) {
 		// Unknown kid: maybe the provider rotated keys. Refresh (rate
 		// limited, shared with concurrent callers) and look again.
-		e.src.refreshUnknownKid(ctx)
+		e.src.refreshUnknownKid(ctx, hdr.Kid)
 		if ks2, err := e.src.current(); err == nil && ks2 != ks {
 			ks = ks2
 			cands = ks.Candidates(hdr.Kid, spec, kbuf[:0])
@@ -581,12 +573,7 @@ func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*
 		return nil, newError(ErrTokenInactive, "")
 	}
 	var slotBuf [maxWantedSlots][]byte
-	slots := slotBuf[:0]
-	if n := len(v.trust.want); n <= maxWantedSlots {
-		slots = slotBuf[:n]
-	} else {
-		slots = make([][]byte, n)
-	}
+	slots := v.trust.slots(&slotBuf)
 	c, err := parseRegistered(answer, v.trust.want, slots)
 	if err != nil {
 		return nil, err
