@@ -320,7 +320,6 @@ type cachedClaims struct {
 	e  *entry
 }
 
-
 // verify runs every check. On error it may return partially-filled claims
 // (for logging only).
 func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
