@@ -32,6 +32,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,6 +185,9 @@ func assertRefusedResponse(t *testing.T, rec *httptest.ResponseRecorder, status 
 // runAttacks checks every case against v at the library and HTTP levels.
 func runAttacks(t *testing.T, v *jwtguard.Verifier, cases []attackCase) {
 	t.Helper()
+	if !slices.ContainsFunc(cases, func(c attackCase) bool { return c.want == nil }) {
+		t.Fatal("attack table without a control token: a verifier that refuses everything would pass it")
+	}
 	h, reached := protectedHandler(v)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,6 +242,12 @@ func runAttacks(t *testing.T, v *jwtguard.Verifier, cases []attackCase) {
 		})
 	}
 }
+
+// secShortKidHold keeps unknown-kid holds short. A token naming a kid the
+// JWKS lacks waits for a fetch that starts after it, at most UnknownKidGap
+// after the previous one (issue 12 item 4), and is then refused; the suite
+// checks the verdict, internal/jwks tests the hold.
+var secShortKidHold = jwtguard.WithRemoteKeys(jwtguard.RemoteKeys{UnknownKidGap: 10 * time.Millisecond})
 
 // allCasings returns every upper/lower-case spelling of s.
 func allCasings(s string) []string {
@@ -320,26 +330,42 @@ func TestAttackHMACKeyConfusion(t *testing.T) {
 	iss := jwtguardtest.NewIssuer(t)
 	// Verifier 1: the usual asymmetric-only configuration.
 	asym := iss.Verifier(t)
-	// Verifier 2: HMAC is enabled too (static keys + a real secret), the
-	// configuration in which key confusion classically bites.
+	// Verifier 2: HMAC is enabled too for the same issuer (its public keys
+	// and a kid-less secret in one static set), the configuration in which
+	// key confusion classically bites.
 	set, err := jwk.Parse(iss.JWKS())
 	if err != nil {
 		t.Fatal(err)
 	}
 	secret := []byte(strings.Repeat("k", 64))
-	mixed, err := jwtguard.New(jwtguard.WithKeySet(set), jwtguard.WithHMAC(secret),
-		jwtguard.WithIssuer(iss.URL()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
-		jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"))
+	allAlgs := jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512")
+	mixed, err := jwtguard.New(jwtguard.WithIssuer(iss.URL(), jwtguard.StaticKeys(set, secOctSet(t, secret))),
+		jwtguard.WithAudience(jwtguardtest.DefaultAudience), allAlgs, jwtguard.WithRealm("jwtguard-test"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = mixed.Close() })
+	// Verifier 3: the usual shape with the new trust model: the asymmetric
+	// issuer beside a second issuer whose key source is an HMAC secret.
+	const hmacIss = "https://hmac.example.test"
+	split, err := jwtguard.New(jwtguard.Trust(
+		jwtguard.Issuer{ID: iss.URL(), Keys: jwtguard.StaticKeys(set)},
+		jwtguard.Issuer{ID: hmacIss, Keys: jwtguard.HMAC(secret)},
+	), jwtguard.WithAudience(jwtguardtest.DefaultAudience), allAlgs, jwtguard.WithRealm("jwtguard-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = split.Close() })
+	asHMACIss := jwtguardtest.Claims{"iss": hmacIss}
 
-	var asymCases, mixedCases []attackCase
+	var asymCases, mixedCases, splitCases []attackCase
 	asymCases = append(asymCases, attackCase{name: "control", token: iss.Mint(nil)})
 	mixedCases = append(mixedCases,
 		attackCase{name: "control-rs256", token: iss.Mint(nil)},
 		attackCase{name: "control-hs512", token: iss.Mint(nil, jwtguardtest.WithAlg("HS512"), jwtguardtest.WithHMACKey(secret))})
+	splitCases = append(splitCases,
+		attackCase{name: "control-rs256", token: iss.Mint(nil)},
+		attackCase{name: "control-hs512", token: iss.Mint(asHMACIss, jwtguardtest.WithAlg("HS512"), jwtguardtest.WithHMACKey(secret))})
 	for _, keyAlg := range []string{"RS256", "ES256", "EdDSA"} {
 		for enc, material := range hmacSecretEncodings(t, iss.PublicKey(keyAlg)) {
 			for _, hs := range []string{"HS256", "HS384", "HS512"} {
@@ -354,22 +380,52 @@ func TestAttackHMACKeyConfusion(t *testing.T) {
 					attackCase{name: name + "/kid", token: withKid, want: jwtguard.ErrAlgorithmNotAllowed},
 					// No kid: only the real secret is tried.
 					attackCase{name: name + "/no-kid", token: noKid, want: jwtguard.ErrInvalidSignature})
+				splitCases = append(splitCases,
+					// Claiming the asymmetric issuer: its key source holds
+					// no secret at all.
+					attackCase{name: name + "/kid", token: withKid, want: jwtguard.ErrAlgorithmNotAllowed},
+					attackCase{name: name + "/no-kid", token: noKid, want: jwtguard.ErrKeyNotFound},
+					// Claiming the HMAC issuer: only its real secret is tried.
+					attackCase{name: name + "/hmac-issuer/kid", token: iss.Mint(asHMACIss, jwtguardtest.WithAlg(hs), jwtguardtest.WithHMACKey(material), jwtguardtest.WithHeader("kid", iss.KeyID(keyAlg))), want: jwtguard.ErrInvalidSignature},
+					attackCase{name: name + "/hmac-issuer/no-kid", token: iss.Mint(asHMACIss, jwtguardtest.WithAlg(hs), jwtguardtest.WithHMACKey(material)), want: jwtguard.ErrInvalidSignature})
 			}
 		}
 	}
 	t.Run("asymmetric-verifier", func(t *testing.T) { runAttacks(t, asym, asymCases) })
 	t.Run("hmac-enabled-verifier", func(t *testing.T) { runAttacks(t, mixed, mixedCases) })
+	t.Run("hmac-issuer-beside-verifier", func(t *testing.T) { runAttacks(t, split, splitCases) })
 
-	// WithHMAC itself refuses a public key as secret.
-	for enc, material := range hmacSecretEncodings(t, iss.PublicKey("RS256")) {
-		if enc == "der" || enc == "der-pkcs1" {
-			continue // binary DER is indistinguishable from random bytes
-		}
-		if _, err := jwtguard.New(jwtguard.WithHMAC(material), jwtguard.WithIssuer(iss.URL()),
-			jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithAlgorithms("HS256")); err == nil {
-			t.Errorf("WithHMAC accepted an RSA public key (%s) as secret", enc)
+	// HMAC(secret), and an oct key of a static set, refuse a public key as
+	// secret in every encoding, binary DER included (issue 12 item 16).
+	for _, keyAlg := range []string{"RS256", "ES256", "EdDSA"} {
+		for enc, material := range hmacSecretEncodings(t, iss.PublicKey(keyAlg)) {
+			for name, keys := range map[string]*jwtguard.KeySource{
+				"HMAC":             jwtguard.HMAC(material),
+				"StaticKeys-oct":   jwtguard.StaticKeys(secOctSet(t, material)),
+				"StaticKeys-mixed": jwtguard.StaticKeys(set, secOctSet(t, material)),
+			} {
+				_, err := jwtguard.New(jwtguard.WithIssuer(iss.URL(), keys),
+					jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithAlgorithms("HS256"))
+				if err == nil || !strings.Contains(err.Error(), "public key") {
+					t.Errorf("%s accepted the %s public key (%s) as HMAC secret: err = %v", name, keyAlg, enc, err)
+				}
+			}
 		}
 	}
+}
+
+// secOctSet returns a key set holding secret as one kid-less oct key.
+func secOctSet(t *testing.T, secret []byte) jwk.Set {
+	t.Helper()
+	k, err := jwk.FromRaw(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := jwk.NewSet()
+	if err := set.AddKey(k); err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 func TestAttackAlgKeyMismatch(t *testing.T) {
@@ -421,7 +477,7 @@ func TestAttackAlgorithmOutsideAllowlist(t *testing.T) {
 	_ = pub.Set(jwk.KeyIDKey, "rsa-no-alg")
 	set := jwk.NewSet()
 	_ = set.AddKey(pub)
-	rsOnly, err := jwtguard.New(jwtguard.WithKeySet(set), jwtguard.WithIssuer(iss.URL()),
+	rsOnly, err := jwtguard.New(jwtguard.WithIssuer(iss.URL(), jwtguard.StaticKeys(set)),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithAlgorithms("RS256"))
 	if err != nil {
 		t.Fatal(err)
@@ -444,7 +500,7 @@ func TestAttackAlgorithmOutsideAllowlist(t *testing.T) {
 	_ = pinned.Set(jwk.AlgorithmKey, "RS256")
 	set2 := jwk.NewSet()
 	_ = set2.AddKey(pinned)
-	both, err := jwtguard.New(jwtguard.WithKeySet(set2), jwtguard.WithIssuer(iss.URL()),
+	both, err := jwtguard.New(jwtguard.WithIssuer(iss.URL(), jwtguard.StaticKeys(set2)),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithAlgorithms("RS256", "PS256"))
 	if err != nil {
 		t.Fatal(err)
@@ -459,8 +515,10 @@ func TestAttackAlgorithmOutsideAllowlist(t *testing.T) {
 func TestAttackKid(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
-	v := iss.Verifier(t, jwtguard.WithRefreshInterval(time.Hour, 2*time.Hour))
-	big := iss.Verifier(t, jwtguard.WithMaxTokenSize(1<<20))
+	v := iss.Verifier(t, secShortKidHold)
+	bigEntry := iss.Entry()
+	bigEntry.MaxTokenSize = 1 << 20
+	big := iss.VerifierFor(t, bigEntry, secShortKidHold)
 	rsKid := iss.KeyID("RS256")
 	kids := map[string]string{
 		"unknown":        "no-such-key",
@@ -493,6 +551,7 @@ func TestAttackKid(t *testing.T) {
 	// With a raised size cap the 10 KB kid reaches the key lookup and is
 	// still unknown.
 	runAttacks(t, big, []attackCase{
+		{name: "big-cap/control", token: iss.Mint(nil)},
 		{name: "10KB-kid", token: iss.Mint(nil, jwtguardtest.WithHeader("kid", huge)), want: jwtguard.ErrKeyNotFound},
 		{name: "10KB-kid-of-NULs", token: iss.Mint(nil, jwtguardtest.WithHeader("kid", strings.Repeat("\x00", 10<<10))), want: jwtguard.ErrKeyNotFound},
 	})
@@ -525,7 +584,7 @@ func selfSignedCert(t *testing.T, key *rsa.PrivateKey) []byte {
 func TestAttackEmbeddedKeys(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
-	v := iss.Verifier(t)
+	v := iss.Verifier(t, secShortKidHold)
 	atk, atkEC, _ := secAttackerKeys(t)
 	atkJWK, _ := jwk.FromRaw(&atk.PublicKey)
 	_ = atkJWK.Set(jwk.KeyIDKey, "attacker")
@@ -834,7 +893,8 @@ func TestAttackAudience(t *testing.T) {
 		{name: "upper-case", token: mint(strings.ToUpper(a)), want: jwtguard.ErrInvalidAudience},
 		{name: "substring", token: mint(a[:len(a)-1]), want: jwtguard.ErrInvalidAudience},
 		{name: "space-joined", token: mint("other " + a), want: jwtguard.ErrInvalidAudience},
-		{name: "empty-array", token: mint([]string{}), want: jwtguard.ErrInvalidClaim},
+		// "aud": [] reads as no audience (CHANGELOG): missing.
+		{name: "empty-array", token: mint([]string{}), want: jwtguard.ErrInvalidAudience},
 		{name: "empty-string", token: mint(""), want: jwtguard.ErrInvalidClaim},
 		{name: "array-with-empty", token: mint([]string{""}), want: jwtguard.ErrInvalidClaim},
 		{name: "number", token: mint(1), want: jwtguard.ErrInvalidClaim},
@@ -972,7 +1032,9 @@ func TestAttackSizeAndNesting(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
 	v := iss.Verifier(t)
-	big := iss.Verifier(t, jwtguard.WithMaxTokenSize(1<<20))
+	bigEntry := iss.Entry()
+	bigEntry.MaxTokenSize = 1 << 20
+	big := iss.VerifierFor(t, bigEntry)
 	valid := iss.Mint(nil)
 	_, _, s := secParts(valid)
 	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
@@ -1005,6 +1067,9 @@ func TestAttackRequest(t *testing.T) {
 	valid := iss.Mint(nil)
 	hdrV := iss.Verifier(t)
 	cookieV := iss.Verifier(t, jwtguard.WithExtractor(jwtguard.FromCookie("access_token")))
+	oneOfV := iss.Verifier(t, jwtguard.WithExtractor(jwtguard.FromOneOf(jwtguard.FromAuthHeader(), jwtguard.FromCookie("access_token"))))
+	// A second genuine token of the same issuer, for a planted cookie.
+	other := iss.Mint(jwtguardtest.Claims{"sub": "admin"})
 
 	type reqCase struct {
 		name   string
@@ -1033,6 +1098,21 @@ func TestAttackRequest(t *testing.T) {
 			return r
 		}
 	}
+	// cookies sends the given access_token cookies, in order, on a GET.
+	cookies := func(values ...string) func() *http.Request {
+		return func() *http.Request {
+			r := httptest.NewRequest(http.MethodGet, "https://api.example.test/protected", nil)
+			for _, val := range values {
+				r.AddCookie(&http.Cookie{Name: "access_token", Value: val})
+			}
+			return r
+		}
+	}
+	headerAndCookie := func() *http.Request {
+		r := cookies(valid)()
+		r.Header.Set("Authorization", "Bearer "+valid)
+		return r
+	}
 	cases := []reqCase{
 		{name: "control-header", v: hdrV, build: get("Authorization", "Bearer "+valid), status: 200},
 		{name: "control-lowercase-scheme", v: hdrV, build: get("Authorization", "bearer "+valid), status: 200},
@@ -1054,6 +1134,16 @@ func TestAttackRequest(t *testing.T) {
 		{name: "cookie-cross-site-delete", v: cookieV, build: cookieReq(http.MethodDelete, "Sec-Fetch-Site", "cross-site"), want: jwtguard.ErrCrossOrigin, status: 403},
 		{name: "cookie-cross-site-patch", v: cookieV, build: cookieReq(http.MethodPatch, "Sec-Fetch-Site", "cross-site"), want: jwtguard.ErrCrossOrigin, status: 403},
 		{name: "cookie-foreign-origin-post", v: cookieV, build: cookieReq(http.MethodPost, "Origin", "https://evil.example"), want: jwtguard.ErrCrossOrigin, status: 403},
+		// Cookie tossing: a cookie planted from a sibling subdomain beside
+		// the user's must not win by order; identical duplicates pass.
+		{name: "cookie-control-identical-duplicates", v: cookieV, build: cookies(valid, valid), status: 200},
+		{name: "cookie-two-different-cookies", v: cookieV, build: cookies(other, valid), want: jwtguard.ErrInvalidRequest, status: 400},
+		{name: "cookie-two-different-cookies-reversed", v: cookieV, build: cookies(valid, other), want: jwtguard.ErrInvalidRequest, status: 400},
+		// RFC 6750 §2: a token sent two ways is invalid_request.
+		{name: "one-of-control-header", v: oneOfV, build: get("Authorization", "Bearer "+valid), status: 200},
+		{name: "one-of-control-cookie", v: oneOfV, build: cookies(valid), status: 200},
+		{name: "one-of-header-and-cookie", v: oneOfV, build: headerAndCookie, want: jwtguard.ErrInvalidRequest, status: 400},
+		{name: "one-of-two-authorization-headers", v: oneOfV, build: get("Authorization", "Bearer "+valid, "Authorization", "Bearer "+valid), want: jwtguard.ErrInvalidRequest, status: 400},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1091,19 +1181,22 @@ func TestAttackCrossIssuer(t *testing.T) {
 	t.Parallel()
 	a, b := jwtguardtest.NewIssuer(t), jwtguardtest.NewIssuer(t)
 	v, err := jwtguard.New(
-		jwtguard.WithIssuers(
-			jwtguard.IssuerConfig{Issuer: a.URL(), Discovery: true},
-			jwtguard.IssuerConfig{Issuer: b.URL(), Discovery: true, Algorithms: []string{"ES256"}},
+		jwtguard.Trust(
+			jwtguard.Issuer{ID: a.URL(), Keys: jwtguard.Discovery()},
+			jwtguard.Issuer{ID: b.URL(), Keys: jwtguard.Discovery(), Algorithms: []string{"ES256"}},
 		),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "PS256", "ES256", "EdDSA"),
 		jwtguard.WithRealm("jwtguard-test"),
+		secShortKidHold,
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Close() })
-	mustReady(t, v)
+	if err := jwtguardtest.ReadyWithin(v, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	asA := jwtguardtest.Claims{"iss": a.URL()}
 	runAttacks(t, v, []attackCase{
 		{name: "control-a", token: a.Mint(nil)},

@@ -1,63 +1,86 @@
 package jwtguard
 
+// The verified-token cache (WithCache) as the verifier uses it. Verifiers
+// are built with the public options only; the tests read v.cache to see
+// hits, misses and what is kept, which the public API does not show. The
+// bounded map itself (sharding, expiry, eviction) is tested in
+// internal/cache; the memory bound under a million tokens is
+// TestCacheMemoryBound.
+
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
 var cacheSecret = []byte("cache-test-secret-0123456789abcdefghij")
 
 const (
-	cacheIss = "https://issuer.cache.example"
-	cacheAud = "https://api.cache.example"
+	cacheIss    = "https://issuer.cache.example"
+	cacheAud    = "https://api.cache.example"
+	cacheLeeway = 30 * time.Second
 )
 
 // cacheT0 is the fixed start of the test clocks.
 var cacheT0 = time.Unix(1_800_000_000, 0)
 
-// mintHS256 signs claims (merged over iss/aud/sub/exp defaults) with secret.
-func mintHS256(t testing.TB, secret []byte, claims map[string]any) string {
+// cacheB64 is base64url without padding.
+func cacheB64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// cacheMint signs header and claims (merged over iss/aud/sub/exp defaults,
+// exp an hour after now) with sign.
+func cacheMint(t testing.TB, header map[string]any, now time.Time, claims map[string]any, sign func([]byte) []byte) string {
 	t.Helper()
-	body := map[string]any{"iss": cacheIss, "aud": cacheAud, "sub": "user-1", "exp": cacheT0.Add(time.Hour).Unix()}
-	for k, v := range claims {
-		body[k] = v
+	body := map[string]any{"iss": cacheIss, "aud": cacheAud, "sub": "user-1", "exp": now.Add(time.Hour).Unix()}
+	maps.Copy(body, claims)
+	h, err := json.Marshal(header)
+	if err != nil {
+		t.Fatal(err)
 	}
 	p, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + base64.RawURLEncoding.EncodeToString(p)
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(in))
-	return in + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	in := cacheB64(h) + "." + cacheB64(p)
+	return in + "." + cacheB64(sign([]byte(in)))
 }
 
-// testClock is a settable clock.
-type testClock struct {
+// mintHS256 signs claims with secret (exp an hour after cacheT0).
+func mintHS256(t testing.TB, secret []byte, claims map[string]any) string {
+	t.Helper()
+	return cacheMint(t, map[string]any{"alg": "HS256", "typ": "JWT"}, cacheT0, claims, func(in []byte) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write(in)
+		return m.Sum(nil)
+	})
+}
+
+// cacheClock is a settable clock.
+type cacheClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-
-// swapSource is a key source whose set the test replaces, as a JWKS
-// refresh would.
-type swapSource struct{ ks atomic.Pointer[keySet] }
-
-func (s *swapSource) current() (*keySet, error)         { return s.ks.Load(), nil }
-func (s *swapSource) refreshUnknownKid(context.Context) {}
-func (s *swapSource) ready(context.Context) error       { return nil }
-func (s *swapSource) close()                            {}
+func (c *cacheClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *cacheClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // countingStore counts IsRevoked calls and answers as told.
 type countingStore struct {
@@ -74,27 +97,33 @@ func (s *countingStore) IsRevoked(context.Context, *Claims) (bool, error) {
 	return s.revoked.Load(), nil
 }
 
-// cacheVerifier returns an HS256 verifier with a cache, the test clock, a
-// counting revocation store and a swappable key source holding
-// cacheSecret.
-func cacheVerifier(t *testing.T, size int, ttl time.Duration) (*Verifier, *testClock, *countingStore, *swapSource) {
+// cacheVerifier returns an HS256 verifier for cacheSecret with a cache, the
+// test clock and a counting revocation store.
+func cacheVerifier(t *testing.T, size int, ttl time.Duration) (*Verifier, *cacheClock, *countingStore) {
 	t.Helper()
-	clock := &testClock{now: cacheT0}
+	clock := &cacheClock{now: cacheT0}
 	store := &countingStore{}
-	v, err := New(WithHMAC(cacheSecret), WithAlgorithms("HS256"), WithIssuer(cacheIss), WithAudience(cacheAud),
-		WithCache(size, ttl), WithClock(clock.Now), WithRevocation(store))
+	v, err := New(WithIssuer(cacheIss, HMAC(cacheSecret)), WithAlgorithms("HS256"), WithAudience(cacheAud),
+		WithCache(size, ttl), WithClock(clock.Now), WithRevocation(store), WithLeeway(cacheLeeway))
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &swapSource{}
-	src.ks.Store(newKeySet([]*verifyKey{{secret: cacheSecret}}))
-	v.source = src
-	return v, clock, store, src
+	t.Cleanup(func() { _ = v.Close() })
+	return v, clock, store
+}
+
+// cachedClaimsOf returns the claims cached for tok, or nil.
+func cachedClaimsOf(v *Verifier, tok string, now time.Time) *Claims {
+	hit, ok := v.cache.Get(tok, now)
+	if !ok {
+		return nil
+	}
+	return hit.c
 }
 
 func TestCacheHitSkipsVerificationButNotChecks(t *testing.T) {
 	t.Parallel()
-	v, clock, store, _ := cacheVerifier(t, 100, time.Hour)
+	v, clock, store := cacheVerifier(t, 100, time.Hour)
 	ctx := context.Background()
 	tok := mintHS256(t, cacheSecret, map[string]any{"jti": "j1", "roles": []string{"a"}})
 
@@ -102,9 +131,10 @@ func TestCacheHitSkipsVerificationButNotChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.cache.len() != 1 {
-		t.Fatalf("cache holds %d entries after one verified token, want 1", v.cache.len())
+	if v.cache.Len() != 1 {
+		t.Fatalf("cache holds %d entries after one verified token, want 1", v.cache.Len())
 	}
+	cached := cachedClaimsOf(v, tok, cacheT0)
 	// A caller editing its claims does not change what later hits see,
 	// even when it appends to a slice.
 	c1.Subject = "edited"
@@ -113,8 +143,11 @@ func TestCacheHitSkipsVerificationButNotChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c2 == c1 || c2.Subject != "user-1" || len(c2.Roles) != 1 || c2.Roles[0] != "a" {
-		t.Fatalf("hit returned edited claims: %+v", c2)
+	if c2 == c1 || c2 == cached || c2.Subject != "user-1" || len(c2.Roles) != 1 || c2.Roles[0] != "a" {
+		t.Fatalf("hit returned edited or shared claims: %+v", c2)
+	}
+	if &c2.Roles[0] != &cached.Roles[0] {
+		t.Fatal("the second Verify was not a cache hit (its roles are not the cached ones)")
 	}
 	c2.Roles = append(c2.Roles, "again")
 	if c3, _ := v.Verify(ctx, tok); len(c3.Roles) != 1 {
@@ -136,12 +169,17 @@ func TestCacheHitSkipsVerificationButNotChecks(t *testing.T) {
 	}
 	store.revoked.Store(false)
 
-	// exp is re-checked: within the leeway the token passes, after it not.
-	clock.Set(cacheT0.Add(time.Hour + DefaultLeeway/2))
+	// exp is re-checked on a hit: within the leeway the token passes, after
+	// it not. (The entry lives until exp, so these are hits.)
+	clock.Set(cacheT0.Add(time.Hour - time.Second))
+	if cachedClaimsOf(v, tok, clock.Now()) != cached {
+		t.Fatal("entry lost before exp")
+	}
+	clock.Set(cacheT0.Add(time.Hour + cacheLeeway/2))
 	if _, err := v.Verify(ctx, tok); err != nil {
 		t.Fatalf("within leeway: %v", err)
 	}
-	clock.Set(cacheT0.Add(time.Hour + DefaultLeeway))
+	clock.Set(cacheT0.Add(time.Hour + cacheLeeway))
 	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrTokenExpired) {
 		t.Fatalf("after exp+leeway: %v, want ErrTokenExpired", err)
 	}
@@ -149,7 +187,7 @@ func TestCacheHitSkipsVerificationButNotChecks(t *testing.T) {
 
 func TestCacheTamperedTokenIsNotAHit(t *testing.T) {
 	t.Parallel()
-	v, _, _, _ := cacheVerifier(t, 100, time.Hour)
+	v, _, _ := cacheVerifier(t, 100, time.Hour)
 	ctx := context.Background()
 	tok := mintHS256(t, cacheSecret, nil)
 	if _, err := v.Verify(ctx, tok); err != nil {
@@ -160,102 +198,226 @@ func TestCacheTamperedTokenIsNotAHit(t *testing.T) {
 			t.Fatalf("token %q accepted", bad[len(bad)-8:])
 		}
 	}
-	if v.cache.len() != 1 {
-		t.Fatalf("refused tokens were cached: %d entries", v.cache.len())
+	if v.cache.Len() != 1 {
+		t.Fatalf("refused tokens were cached: %d entries", v.cache.Len())
 	}
 }
 
-func TestCacheKeySetChange(t *testing.T) {
-	t.Parallel()
-	v, _, _, src := cacheVerifier(t, 100, time.Hour)
-	ctx := context.Background()
-	tok := mintHS256(t, cacheSecret, nil)
-	if _, err := v.Verify(ctx, tok); err != nil {
+// cacheRSAKey is an RSA signing key published under kid.
+type cacheRSAKey struct {
+	kid  string
+	priv *rsa.PrivateKey
+}
+
+func newCacheRSAKey(t testing.TB, kid string) cacheRSAKey {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// A key is added: the entry is not reused, the token is verified again
-	// with the new set (and cached again).
-	other := []byte("other-secret-0123456789abcdefghijklmnop")
-	src.ks.Store(newKeySet([]*verifyKey{{secret: cacheSecret}, {secret: other}}))
-	if _, err := v.Verify(ctx, tok); err != nil {
-		t.Fatalf("after a key was added: %v", err)
-	}
-	// The key that verified the token is removed: the very next request
-	// with it is refused, although it was cached.
-	src.ks.Store(newKeySet([]*verifyKey{{secret: other}}))
-	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrInvalidSignature) {
-		t.Fatalf("cached token after its key was removed: %v, want ErrInvalidSignature", err)
-	}
-	if v.cache.len() != 0 {
-		t.Fatalf("stale entry kept: %d entries", v.cache.len())
-	}
+	return cacheRSAKey{kid: kid, priv: k}
 }
 
+// mint signs claims with k (RS256, its kid), exp an hour after now.
+func (k cacheRSAKey) mint(t testing.TB, now time.Time, claims map[string]any) string {
+	t.Helper()
+	return cacheMint(t, map[string]any{"alg": "RS256", "typ": "JWT", "kid": k.kid}, now, claims, func(in []byte) []byte {
+		d := sha256.Sum256(in)
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k.priv, crypto.SHA256, d[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
+	})
+}
+
+// cacheJWKS publishes keys, in memory: it is the transport of the
+// verifier's HTTP client (a socket would stop a synctest bubble's clock).
+type cacheJWKS struct {
+	mu   sync.Mutex
+	keys []cacheRSAKey
+}
+
+func (j *cacheJWKS) publish(keys ...cacheRSAKey) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.keys = keys
+}
+
+func (j *cacheJWKS) RoundTrip(r *http.Request) (*http.Response, error) {
+	j.mu.Lock()
+	keys := j.keys
+	j.mu.Unlock()
+	set := jwk.NewSet()
+	for _, k := range keys {
+		pub, err := jwk.FromRaw(k.priv.Public())
+		if err != nil {
+			return nil, err
+		}
+		_ = pub.Set(jwk.KeyIDKey, k.kid)
+		_ = pub.Set(jwk.AlgorithmKey, "RS256")
+		_ = set.AddKey(pub)
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b)), Request: r}, nil
+}
+
+// jwksCacheVerifier is an RS256 verifier with a cache, keys from j.
+func jwksCacheVerifier(t *testing.T, j *cacheJWKS, size int, remote RemoteKeys) *Verifier {
+	t.Helper()
+	remote.Client = &http.Client{Transport: j}
+	v, err := New(WithIssuer(cacheIss, JWKS("https://keys.cache.example/jwks.json")), WithAlgorithms("RS256"), WithAudience(cacheAud),
+		WithCache(size, time.Hour), WithRemoteKeys(remote))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := v.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestCacheKeySetChange: an entry verified with a key set that has since
+// changed is not used again: the token is verified afresh with the new
+// set, and refused once its key is gone, although it was cached.
+func TestCacheKeySetChange(t *testing.T) {
+	t.Parallel()
+	k1, k2 := newCacheRSAKey(t, "k1"), newCacheRSAKey(t, "k2")
+	j := &cacheJWKS{}
+	j.publish(k1)
+	synctest.Test(t, func(t *testing.T) {
+		v := jwksCacheVerifier(t, j, 100, RemoteKeys{})
+		defer v.Close()
+		ctx := context.Background()
+		tok := k1.mint(t, time.Now(), nil)
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		first := cachedClaimsOf(v, tok, time.Now())
+		if first == nil {
+			t.Fatal("verified token not cached")
+		}
+
+		// A key is added (the provider publishes k2; its first token makes
+		// the verifier refetch after the unknown-kid gap): the entry is not
+		// reused, the token is verified again and cached again.
+		j.publish(k1, k2)
+		time.Sleep(6 * time.Second)
+		tok2 := k2.mint(t, time.Now(), nil)
+		if _, err := v.Verify(ctx, tok2); err != nil {
+			t.Fatalf("token of the new key: %v", err)
+		}
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatalf("after a key was added: %v", err)
+		}
+		if again := cachedClaimsOf(v, tok, time.Now()); again == nil || again == first {
+			t.Fatal("the entry of the old key set was reused")
+		}
+
+		// The key that verified the token is removed: the very next request
+		// with it is refused, although it was cached, and its entry goes.
+		j.publish(k2)
+		time.Sleep(6 * time.Second)
+		if _, err := v.Verify(ctx, newCacheRSAKey(t, "trigger").mint(t, time.Now(), nil)); !errors.Is(err, ErrKeyNotFound) {
+			t.Fatalf("unknown kid: %v", err)
+		}
+		before := v.cache.Len()
+		if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrKeyNotFound) {
+			t.Fatalf("cached token after its key was removed: %v, want ErrKeyNotFound", err)
+		}
+		if cachedClaimsOf(v, tok, time.Now()) != nil || v.cache.Len() != before-1 {
+			t.Fatalf("stale entry kept: %d entries (%d before)", v.cache.Len(), before)
+		}
+	})
+}
+
+// TestCacheEntryLifetime: an entry lives until the token's exp or the
+// cache ttl, whichever comes first; a token verified at or after its exp
+// (accepted within the leeway) is not stored.
 func TestCacheEntryLifetime(t *testing.T) {
 	t.Parallel()
-	src := &staticSource{ks: newKeySet(nil)}
-	claims := func(exp time.Time) *Claims { return &Claims{Subject: "s", ExpiresAt: exp} }
 	cases := []struct {
 		name    string
 		ttl     time.Duration
-		exp     time.Time
-		lastHit time.Duration // the entry is a hit up to this age ...
+		exp     time.Duration // after cacheT0
+		lastHit time.Duration // the entry is a hit up to this age (-1: never stored) ...
 		miss    time.Duration // ... and a miss from this age on
 	}{
-		{"ttl shorter than exp", time.Minute, cacheT0.Add(time.Hour), time.Minute, time.Minute + time.Nanosecond},
-		{"exp shorter than ttl", time.Hour, cacheT0.Add(time.Minute), time.Minute, time.Minute + time.Nanosecond},
-		{"equal", time.Minute, cacheT0.Add(time.Minute), time.Minute, time.Minute + time.Nanosecond},
-		{"already expired is not stored", time.Hour, cacheT0, -1, 0},
+		{"ttl shorter than exp", time.Minute, time.Hour, time.Minute - time.Nanosecond, time.Minute},
+		{"exp shorter than ttl", time.Hour, time.Minute, time.Minute - time.Nanosecond, time.Minute},
+		{"equal", time.Minute, time.Minute, time.Minute - time.Nanosecond, time.Minute},
+		{"at exp, within the leeway: not stored", time.Hour, 0, -1, 0},
 	}
-	for _, c := range cases {
-		tc := newTokenCache(16, c.ttl)
-		tc.put("tok", claims(c.exp), src, src.ks, cacheT0)
-		if c.lastHit >= 0 {
-			if _, ok := tc.get("tok", cacheT0.Add(c.lastHit)); !ok {
-				t.Errorf("%s: miss at age %s", c.name, c.lastHit)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, _, _ := cacheVerifier(t, 16, tc.ttl)
+			tok := mintHS256(t, cacheSecret, map[string]any{"exp": cacheT0.Add(tc.exp).Unix()})
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				t.Fatal(err)
 			}
-		}
-		if _, ok := tc.get("tok", cacheT0.Add(c.miss)); ok {
-			t.Errorf("%s: hit at age %s", c.name, c.miss)
-		}
-		if tc.len() != 0 {
-			t.Errorf("%s: expired entry kept", c.name)
-		}
+			if tc.lastHit >= 0 && cachedClaimsOf(v, tok, cacheT0.Add(tc.lastHit)) == nil {
+				t.Errorf("miss at age %s", tc.lastHit)
+			}
+			if cachedClaimsOf(v, tok, cacheT0.Add(tc.miss)) != nil {
+				t.Errorf("hit at age %s", tc.miss)
+			}
+			if n := v.cache.Len(); n != 0 {
+				t.Errorf("expired entry kept: %d entries", n)
+			}
+		})
 	}
 }
 
+// TestCacheBoundedUnderFlood: however many distinct valid tokens arrive,
+// the verifier keeps at most the size given to WithCache (rounded up to a
+// multiple of the 16 shards), and the latest token is cached.
 func TestCacheBoundedUnderFlood(t *testing.T) {
 	t.Parallel()
 	for _, size := range []int{1, 10, 100, 1000} {
-		tc := newTokenCache(size, time.Hour)
-		src := &staticSource{ks: newKeySet(nil)}
-		bound := cacheShards * ((size + cacheShards - 1) / cacheShards)
+		v, _, _ := cacheVerifier(t, size, time.Hour)
+		bound := 16 * ((size + 15) / 16)
+		var last string
 		for i := range 20 * bound {
-			tok := fmt.Sprintf("token-%d-signature-part-%08d", i, i*7919)
-			tc.put(tok, &Claims{ExpiresAt: cacheT0.Add(time.Hour)}, src, src.ks, cacheT0)
-			if n := tc.len(); n > bound {
-				t.Fatalf("size %d: %d entries after %d puts (bound %d)", size, n, i+1, bound)
+			last = mintHS256(t, cacheSecret, map[string]any{"sub": fmt.Sprintf("user-%d", i)})
+			if _, err := v.Verify(context.Background(), last); err != nil {
+				t.Fatal(err)
+			}
+			if n := v.cache.Len(); n > bound {
+				t.Fatalf("size %d: %d entries after %d tokens (bound %d)", size, n, i+1, bound)
 			}
 		}
-		// The most recent insert is always present.
-		if _, ok := tc.get(fmt.Sprintf("token-%d-signature-part-%08d", 20*bound-1, (20*bound-1)*7919), cacheT0); !ok {
-			t.Fatalf("size %d: latest entry evicted at once", size)
+		if cachedClaimsOf(v, last, cacheT0) == nil {
+			t.Fatalf("size %d: latest token not cached", size)
 		}
 	}
 }
 
+// TestCacheConcurrent: a cache much smaller than the working set evicts
+// constantly while goroutines verify and hit, and the key set changes
+// underneath; no verification fails or returns another token's claims.
 func TestCacheConcurrent(t *testing.T) {
 	t.Parallel()
-	// A cache much smaller than the working set evicts constantly while
-	// goroutines verify, hit, and the key set changes underneath.
-	v, _, _, src := cacheVerifier(t, 16, time.Hour)
+	k1, k2 := newCacheRSAKey(t, "k1"), newCacheRSAKey(t, "k2")
+	j := &cacheJWKS{}
+	j.publish(k1)
+	v := jwksCacheVerifier(t, j, 16, RemoteKeys{UnknownKidGap: time.Millisecond})
+	t.Cleanup(func() { _ = v.Close() })
 	ctx := context.Background()
+	now := time.Now()
 	toks := make([]string, 64)
 	for i := range toks {
-		toks[i] = mintHS256(t, cacheSecret, map[string]any{"sub": fmt.Sprintf("user-%d", i)})
+		toks[i] = k1.mint(t, now, map[string]any{"sub": fmt.Sprintf("user-%d", i)})
 	}
+	trigger := newCacheRSAKey(t, "trigger").mint(t, now, nil)
 	var wg sync.WaitGroup
-	var failures atomic.Int64
+	var failures, changes atomic.Int64
 	for g := range 8 {
 		wg.Go(func() {
 			for i := range 400 {
@@ -264,8 +426,13 @@ func TestCacheConcurrent(t *testing.T) {
 				if err != nil || c.Subject != fmt.Sprintf("user-%d", n) {
 					failures.Add(1)
 				}
-				if g == 0 && i%50 == 0 { // same key, new set: every entry goes stale
-					src.ks.Store(newKeySet([]*verifyKey{{secret: cacheSecret}}))
+				if g == 0 && i%50 == 0 { // a key comes or goes: every entry goes stale
+					if changes.Add(1)%2 == 1 {
+						j.publish(k1, k2)
+					} else {
+						j.publish(k1)
+					}
+					_, _ = v.Verify(ctx, trigger) // an unknown kid: refetch
 				}
 			}
 		})
@@ -274,7 +441,60 @@ func TestCacheConcurrent(t *testing.T) {
 	if f := failures.Load(); f != 0 {
 		t.Fatalf("%d verifications failed or returned another token's claims", f)
 	}
-	if n := v.cache.len(); n > 16 {
+	if n := v.cache.Len(); n > 16 {
 		t.Fatalf("cache holds %d entries, bound 16", n)
+	}
+}
+
+// TestCacheResolvedIssuerReasked (issue 12 item 2): a cached token of an
+// issuer the resolver no longer trusts is refused on its next request, and
+// a changed answer applies to cached tokens too.
+func TestCacheResolvedIssuerReasked(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	allowed := map[string]Issuer{cacheIss: {ID: cacheIss, Keys: HMAC(cacheSecret)}}
+	resolve := func(_ context.Context, iss string) (Issuer, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		is, ok := allowed[iss]
+		return is, ok
+	}
+	set := func(is *Issuer) {
+		mu.Lock()
+		defer mu.Unlock()
+		if is == nil {
+			delete(allowed, cacheIss)
+		} else {
+			allowed[cacheIss] = *is
+		}
+	}
+	clock := &cacheClock{now: cacheT0}
+	// maxIssuers 40: a probation budget of 10 new entries a minute, as the
+	// test has the entry rebuilt twice.
+	v, err := New(WithIssuerResolver(resolve, 40), WithAlgorithms("HS256"), WithAudience(cacheAud),
+		WithCache(100, time.Hour), WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	ctx := context.Background()
+	tok := mintHS256(t, cacheSecret, nil)
+	if _, err := v.Verify(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if cachedClaimsOf(v, tok, cacheT0) == nil {
+		t.Fatal("token not cached")
+	}
+	set(nil) // offboarded
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrInvalidIssuer) {
+		t.Fatalf("cached token of an issuer the resolver refuses: %v, want ErrInvalidIssuer", err)
+	}
+	set(&Issuer{ID: cacheIss, Keys: HMAC(cacheSecret)})
+	if _, err := v.Verify(ctx, tok); err != nil {
+		t.Fatalf("trusted again: %v", err)
+	}
+	set(&Issuer{ID: cacheIss, Keys: HMAC(cacheSecret), Audiences: []string{"another-api"}})
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrInvalidAudience) {
+		t.Fatalf("cached token after the resolver changed the audience: %v, want ErrInvalidAudience", err)
 	}
 }

@@ -15,26 +15,38 @@ import (
 )
 
 // Claims holds a verified token's claims. The registered claims (RFC 7519
-// §4.1) are typed; roles, scopes and tenant are read from the configured
-// claim paths; everything else is reachable with [Claims.Decode] and
-// [Claims.Get].
+// §4.1) are typed; roles, scopes, permissions and tenants are read through
+// the issuer's [ClaimMap]; everything else is reachable with [Claims.Decode]
+// and [Claims.Get].
 type Claims struct {
 	Issuer    string
 	Subject   string
-	Audience  []string
+	Audience  []string // nil when the token has no aud (or "aud": [])
 	ExpiresAt time.Time
 	NotBefore time.Time // zero when the token has no nbf
 	IssuedAt  time.Time // zero when the token has no iat
 	ID        string    // jti, "" when absent
 
-	// Scopes from "scope" (space-separated) and/or "scp" (array or
-	// space-separated string), or from the WithScopeClaim path.
+	// Scopes granted to the client: "scope" split on the space character
+	// (RFC 6749 §3.3, RFC 9068) and "scp" (array or string), or the
+	// issuer's ClaimMap.Scopes paths.
 	Scopes []string
-	// Roles from the WithRoleClaim path (default "roles"); a string or an
-	// array of strings.
+	// Permissions of the user (Auth0 RBAC "permissions"), from
+	// ClaimMap.Permissions. Never merged into Scopes: with RBAC, scope is
+	// the grant intersected with the permissions.
+	Permissions []string
+	// Roles from every ClaimMap.Roles path, merged (default "roles"). A
+	// string is one role, an array lists roles, an object's member names
+	// are roles (Zitadel).
 	Roles []string
-	// Tenant from the WithTenantClaim path (default "tenant_id").
+	// Tenants from ClaimMap.Tenant (default "tenant_id"): a string, an
+	// array of strings, or an object's member names (Keycloak
+	// organization).
+	Tenants []string
+	// Tenant is the token's tenant when it names exactly one, else "".
 	Tenant string
+	// ClientID is the calling client: azp, else client_id, cid or appid.
+	ClientID string
 
 	// Algorithm and KeyID are the verified token's header alg and kid;
 	// TokenType is its typ header.
@@ -42,28 +54,38 @@ type Claims struct {
 	KeyID     string
 	TokenType string
 
-	raw []byte
+	raw          []byte
+	introspected bool // the claims are an introspection answer
 }
 
-// Raw returns the token's JSON claim set, exactly as signed.
-func (c *Claims) Raw() json.RawMessage { return json.RawMessage(c.raw) }
-
 // Decode unmarshals the claim set into v (a pointer to a struct with json
-// tags, or a map), for custom typed claims. It uses encoding/json, which
-// matches member names case-insensitively; the typed fields of Claims
-// (Issuer, Tenant, Roles, ...) come from jwtguard's strict reader, which
-// matches them exactly, so authorize on those.
+// tags, a map, or a *json.RawMessage for the exact signed bytes), for
+// custom typed claims. It uses encoding/json, which matches member names
+// case-insensitively; the typed fields of Claims (Issuer, Tenant, Roles,
+// ...) come from jwtguard's strict reader, which matches them exactly, so
+// authorize on those.
 func (c *Claims) Decode(v any) error {
+	if raw, ok := v.(*json.RawMessage); ok {
+		*raw = slices.Clone(c.raw)
+		return nil
+	}
 	if err := json.Unmarshal(c.raw, v); err != nil {
 		return fmt.Errorf("jwtguard: decoding claims: %w", err)
 	}
 	return nil
 }
 
-// Get returns the claim at path (a name, or a dotted path into objects)
-// decoded as a Go value (string, float64, bool, []any, map[string]any).
+// Get returns the claim at path decoded as a Go value (string, float64,
+// bool, []any, map[string]any). A path is dot-separated member names; a
+// member whose name contains dots is written in brackets:
+// "[kubernetes.io].namespace", "resource_access.[api.example.com].roles",
+// "[https://example.com/roles]".
 func (c *Claims) Get(path string) (any, bool) {
-	raw, ok := lookupPath(c.raw, path)
+	p, err := parseClaimPath(path)
+	if err != nil || c == nil {
+		return nil, false
+	}
+	raw, ok := p.lookup(c.raw, nil)
 	if !ok {
 		return nil, false
 	}
@@ -72,27 +94,6 @@ func (c *Claims) Get(path string) (any, bool) {
 		return nil, false
 	}
 	return v, true
-}
-
-// HasRole reports whether the token carries role.
-func (c *Claims) HasRole(role string) bool { return c != nil && slices.Contains(c.Roles, role) }
-
-// HasAnyRole reports whether the token carries at least one of roles.
-func (c *Claims) HasAnyRole(roles ...string) bool {
-	for _, r := range roles {
-		if c.HasRole(r) {
-			return true
-		}
-	}
-	return false
-}
-
-// HasScope reports whether the token was granted scope.
-func (c *Claims) HasScope(scope string) bool { return c != nil && slices.Contains(c.Scopes, scope) }
-
-// HasAudience reports whether aud is one of the token's audiences.
-func (c *Claims) HasAudience(aud string) bool {
-	return c != nil && slices.Contains(c.Audience, aud)
 }
 
 type claimsKey struct{}
@@ -108,34 +109,111 @@ func FromContext(ctx context.Context) (*Claims, bool) {
 	return c, ok && c != nil
 }
 
-// claimPaths are the configured paths, pre-split.
-type claimPaths struct {
-	role, tenant, scope string
+// claimPath is a parsed claim path: its member names in order.
+type claimPath struct {
+	src  string
+	segs []string
+	slot int // index of segs[0] among the top-level names read in one pass, or -1
+}
+
+// parseClaimPath parses "a.b", "[a.b].c": dot-separated names, a bracketed
+// name taken literally (it may contain dots, not "]").
+func parseClaimPath(s string) (claimPath, error) {
+	p := claimPath{src: s, slot: -1}
+	if s == "" {
+		return p, errors.New("empty claim path")
+	}
+	for rest := s; ; {
+		var seg string
+		if strings.HasPrefix(rest, "[") {
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return p, fmt.Errorf("claim path %q: unclosed [", s)
+			}
+			seg, rest = rest[1:end], rest[end+1:]
+			if rest != "" && rest[0] != '.' {
+				return p, fmt.Errorf("claim path %q: ] must end the path or be followed by .", s)
+			}
+		} else {
+			end := strings.IndexByte(rest, '.')
+			if end < 0 {
+				end = len(rest)
+			}
+			seg, rest = rest[:end], rest[end:]
+			if strings.ContainsAny(seg, "[]") {
+				return p, fmt.Errorf("claim path %q: brackets must enclose a whole member name", s)
+			}
+		}
+		if seg == "" {
+			return p, fmt.Errorf("claim path %q has an empty member name", s)
+		}
+		p.segs = append(p.segs, seg)
+		if rest == "" {
+			return p, nil
+		}
+		rest = rest[1:] // the dot
+		if rest == "" {
+			return p, fmt.Errorf("claim path %q ends with a dot", s)
+		}
+	}
+}
+
+// lookup finds the path's value in payload. slots holds the raw values of
+// the top-level names read during parsing (nil: none).
+func (p *claimPath) lookup(payload []byte, slots [][]byte) ([]byte, bool) {
+	var cur []byte
+	if p.slot >= 0 && p.slot < len(slots) {
+		cur = slots[p.slot]
+		if cur == nil {
+			return nil, false
+		}
+	} else {
+		v, ok := strictjson.Member(payload, p.segs[0])
+		if !ok {
+			return nil, false
+		}
+		cur = v
+	}
+	for _, seg := range p.segs[1:] {
+		if len(cur) == 0 || cur[0] != '{' {
+			return nil, false
+		}
+		v, ok := strictjson.Member(cur, seg)
+		if !ok {
+			return nil, false
+		}
+		cur = v
+	}
+	return cur, len(cur) > 0
+}
+
+// present is the one meaning of "present" for claims, used by required
+// claims and claim policies alike: a value other than "", null, false and
+// [] (an empty array).
+func present(raw []byte) bool {
+	switch string(raw) {
+	case "", `""`, "null", "false", "[]":
+		return false
+	}
+	if raw[0] == '[' && len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0 {
+		return false
+	}
+	return true
 }
 
 // maxNumericDate bounds exp/nbf/iat: year 9999 is far beyond any token.
 const maxNumericDate = 253402300799
 
-// parseClaims decodes and type-checks the claim set. It does not judge the
-// values (time, issuer, audience); that happens after the signature check.
-func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, error) {
+// parseRegistered decodes and type-checks the registered claims and reads
+// the raw values of the top-level names in want into slots (slot i for
+// want[i]). It does not judge values (time, issuer, audience); that happens
+// after the signature check.
+func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, error) {
 	c := &Claims{raw: payload}
-	var hasExp, roleFound, tenantFound, scopeFound bool
-	var missing string
-	// seen is a bitset of the required claims present: one word on the
-	// stack for up to 64 names, a heap bitset beyond.
-	var seenWord [1]uint64
-	seen := seenWord[:]
-	if n := (len(required) + 63) / 64; n > 1 {
-		seen = make([]uint64, n)
-	}
+	var hasExp bool
+	var azp, clientID, cid, appid string
 	err := strictjson.Object(payload, 0, func(key, val []byte) error {
 		var err error
-		for i, r := range required {
-			if string(key) == r {
-				seen[i/64] |= 1 << (i % 64)
-			}
-		}
 		switch string(key) {
 		case "iss":
 			c.Issuer, err = claimString(val, "iss")
@@ -146,14 +224,13 @@ func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, err
 		case "aud":
 			c.Audience, err = strictjson.StringOrStrings(val)
 			if err != nil {
-				return claimErr("aud", "must be a string or an array of strings")
-			}
-			if len(c.Audience) == 0 {
-				return claimErr("aud", "must not be empty")
+				return claimError(ErrInvalidClaim, "aud", "must be a string or an array of strings")
 			}
 			if slices.Contains(c.Audience, "") {
-				return claimErr("aud", "must not contain an empty string")
+				return claimError(ErrInvalidClaim, "aud", "must not contain an empty string")
 			}
+			// "aud": [] (Ory Hydra without a granted audience) reads as no
+			// aud: Audience stays nil.
 		case "exp":
 			hasExp = true
 			c.ExpiresAt, err = numericDate(val, "exp")
@@ -161,113 +238,65 @@ func parseClaims(payload []byte, p *claimPaths, required []string) (*Claims, err
 			c.NotBefore, err = numericDate(val, "nbf")
 		case "iat":
 			c.IssuedAt, err = numericDate(val, "iat")
+		case "azp":
+			azp = optionalString(val)
+		case "client_id":
+			clientID = optionalString(val)
+		case "cid":
+			cid = optionalString(val)
+		case "appid":
+			appid = optionalString(val)
 		}
 		if err != nil {
 			return err
 		}
-		k := string(key)
-		if p.scope == "" && (k == "scope" || k == "scp") {
-			s, err := scopes(val, k)
-			if err != nil {
-				return err
-			}
-			c.Scopes = append(c.Scopes, s...)
-		}
-		if k == p.role {
-			roleFound = true
-			if c.Roles, err = stringList(val, k); err != nil {
-				return err
-			}
-		}
-		if k == p.tenant {
-			tenantFound = true
-			if c.Tenant, err = claimString(val, k); err != nil {
-				return err
-			}
-		}
-		if p.scope != "" && k == p.scope {
-			scopeFound = true
-			if c.Scopes, err = scopes(val, k); err != nil {
-				return err
+		for i, w := range want {
+			if len(w) == len(key) && w == string(key) {
+				slots[i] = val
+				break
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, ErrInvalidClaim) {
+		var e *Error
+		if errors.As(err, &e) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: claims are not a valid JSON object (%v)", ErrMalformedToken, err)
+		return nil, newError(fmt.Errorf("%w: claims are not a valid JSON object (%v)", ErrMalformedToken, err), "claims are not a valid JSON object")
 	}
 	if !hasExp {
-		return nil, fmt.Errorf("%w: exp", ErrMissingClaim)
+		return nil, claimError(ErrMissingClaim, "exp", "")
 	}
-	for i, r := range required {
-		if seen[i/64]&(1<<(i%64)) == 0 {
-			missing = r
-			break
-		}
-	}
-	if missing != "" {
-		return nil, fmt.Errorf("%w: %s", ErrMissingClaim, missing)
-	}
-	if !roleFound && strings.Contains(p.role, ".") {
-		if raw, ok := lookupPath(payload, p.role); ok {
-			if c.Roles, err = stringList(raw, p.role); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if !tenantFound && strings.Contains(p.tenant, ".") {
-		if raw, ok := lookupPath(payload, p.tenant); ok {
-			if c.Tenant, err = claimString(raw, p.tenant); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if !scopeFound && strings.Contains(p.scope, ".") {
-		if raw, ok := lookupPath(payload, p.scope); ok {
-			if c.Scopes, err = scopes(raw, p.scope); err != nil {
-				return nil, err
-			}
-		}
-	}
+	c.ClientID = cmp4(azp, clientID, cid, appid)
 	return c, nil
 }
 
-func claimErr(name, msg string) error {
-	return fmt.Errorf("%w: %s %s", ErrInvalidClaim, name, msg)
+// cmp4 returns the first non-empty string.
+func cmp4(a, b, c, d string) string {
+	for _, s := range [4]string{a, b, c, d} {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 func claimString(raw []byte, name string) (string, error) {
 	s, err := strictjson.String(raw)
 	if err != nil {
-		return "", claimErr(name, "must be a string")
+		return "", claimError(ErrInvalidClaim, name, "must be a string")
 	}
 	return s, nil
 }
 
-func stringList(raw []byte, name string) ([]string, error) {
-	if strictjson.IsNull(raw) {
-		return nil, nil
+// optionalString reads a string claim whose other shapes mean "absent".
+func optionalString(raw []byte) string {
+	if len(raw) == 0 || raw[0] != '"' {
+		return ""
 	}
-	l, err := strictjson.StringOrStrings(raw)
-	if err != nil {
-		return nil, claimErr(name, "must be a string or an array of strings")
-	}
-	return l, nil
-}
-
-// scopes reads a space-separated string or an array of strings.
-func scopes(raw []byte, name string) ([]string, error) {
-	if len(raw) > 0 && raw[0] == '"' {
-		s, err := claimString(raw, name)
-		if err != nil {
-			return nil, err
-		}
-		return strings.Fields(s), nil
-	}
-	return stringList(raw, name)
+	s, _ := strictjson.String(raw)
+	return s
 }
 
 // numericDate decodes an RFC 7519 NumericDate: a JSON number of seconds,
@@ -277,34 +306,62 @@ func scopes(raw []byte, name string) ([]string, error) {
 func numericDate(raw []byte, name string) (time.Time, error) {
 	f, err := strictjson.Number(raw)
 	if err != nil {
-		return time.Time{}, claimErr(name, "must be a number (NumericDate)")
+		return time.Time{}, claimError(ErrInvalidClaim, name, "must be a number (NumericDate)")
 	}
 	if bytes.ContainsAny(raw, "eE") {
-		return time.Time{}, claimErr(name, "must be written without an exponent")
+		return time.Time{}, claimError(ErrInvalidClaim, name, "must be written without an exponent")
 	}
 	if f < 0 || f > maxNumericDate || math.IsNaN(f) {
-		return time.Time{}, claimErr(name, "is out of range")
+		return time.Time{}, claimError(ErrInvalidClaim, name, "is out of range")
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil
 }
 
-// lookupPath finds a claim by name, or by dotted path into nested objects.
-// The whole path is tried as a top-level name first.
-func lookupPath(payload []byte, path string) ([]byte, bool) {
-	if v, ok := strictjson.Member(payload, path); ok {
-		return v, true
+// Shapes a mapped claim may have. A value of another shape maps to nothing:
+// the mapped field stays empty and policies decide.
+
+// appendNames appends the strings of raw: a string (split on the space
+// character when split is set), an array of strings, or an object's member
+// names (when names is set). Duplicates are skipped.
+func appendNames(dst []string, raw []byte, split, names bool) []string {
+	if len(raw) == 0 {
+		return dst
 	}
-	cur := payload
-	for part := range strings.SplitSeq(path, ".") {
-		if len(cur) == 0 || cur[0] != '{' {
-			return nil, false
+	add := func(s string) {
+		if s != "" && !slices.Contains(dst, s) {
+			dst = append(dst, s)
 		}
-		v, ok := strictjson.Member(cur, part)
-		if !ok {
-			return nil, false
-		}
-		cur = v
 	}
-	return cur, cur != nil && len(cur) > 0
+	switch raw[0] {
+	case '"':
+		s, err := strictjson.String(raw)
+		if err != nil {
+			return dst
+		}
+		if !split {
+			add(s)
+			return dst
+		}
+		for part := range strings.SplitSeq(s, " ") {
+			add(part)
+		}
+	case '[':
+		l, err := strictjson.Strings(raw)
+		if err != nil {
+			return dst
+		}
+		for _, s := range l {
+			add(s)
+		}
+	case '{':
+		if !names {
+			return dst
+		}
+		_ = strictjson.Object(raw, 0, func(k, _ []byte) error {
+			add(string(k))
+			return nil
+		})
+	}
+	return dst
 }

@@ -10,39 +10,46 @@ import (
 )
 
 // Sentinel errors, one per failure class. Every error returned by
-// [Verifier.Verify], [Verifier.Authenticate] and the policies is an *[Error]
-// that wraps exactly one of them, so callers can match with errors.Is.
+// [Verifier.Verify], [Verifier.Authenticate] and [Authorize] is an *[Error]
+// that wraps exactly one of them, so callers match with errors.Is. The
+// HTTP status, challenge and error code of each class come from one table
+// (errorTable below); [WriteError] and [AsError] read it.
 var (
 	// ErrNoToken means the request carried no credentials at all
-	// (RFC 6750 §3.1: 401 with a bare challenge).
+	// (RFC 6750 §3.1: 401 with a challenge that carries no error code).
 	ErrNoToken = errors.New("jwtguard: no token")
-	// ErrInvalidRequest means the request itself is malformed, e.g. two
-	// Authorization headers or a header that is not a valid Bearer
-	// credential (400 invalid_request).
+	// ErrInvalidRequest means the request itself is malformed: two
+	// Authorization headers, a credential sent two ways (header and
+	// cookie), a header that is not a valid Bearer credential
+	// (400 invalid_request).
 	ErrInvalidRequest = errors.New("jwtguard: invalid request")
 	// ErrCrossOrigin means a token was taken from a cookie on an unsafe
 	// cross-origin request, which would allow CSRF (403).
 	ErrCrossOrigin = errors.New("jwtguard: cookie credentials on a cross-origin request")
-	// ErrTokenTooLarge means the token exceeds the configured size cap.
+	// ErrTokenTooLarge means the token exceeds the size cap.
 	ErrTokenTooLarge = errors.New("jwtguard: token too large")
 	// ErrMalformedToken means the token is not a well-formed compact JWS:
 	// wrong number of parts, non-canonical base64url, invalid or duplicate
 	// JSON, JWE, unsupported critical headers, b64:false.
 	ErrMalformedToken = errors.New("jwtguard: malformed token")
 	// ErrAlgorithmNotAllowed means the header's alg is "none", is not in the
-	// configured allowlist, or does not fit the key.
+	// allowlist (the verifier's or the issuer's), or does not fit the key.
 	ErrAlgorithmNotAllowed = errors.New("jwtguard: algorithm not allowed")
-	// ErrKeyNotFound means no configured key matches the token's kid and alg.
+	// ErrKeyNotFound means no key of the issuer matches the token's kid and
+	// alg, even after a refresh of the issuer's key set.
 	ErrKeyNotFound = errors.New("jwtguard: no matching key")
 	// ErrInvalidSignature means the signature does not verify.
 	ErrInvalidSignature = errors.New("jwtguard: invalid signature")
-	// ErrInvalidTokenType means the typ header is not the configured one.
+	// ErrInvalidTokenType means the token is of the wrong kind for this
+	// issuer: its typ header or its token-use claim is not an accepted one
+	// (an ID token where an access token is meant).
 	ErrInvalidTokenType = errors.New("jwtguard: invalid token type")
 	// ErrInvalidClaim means a claim has the wrong JSON type or an
-	// out-of-range value (exp as a string, aud as a number, ...).
+	// out-of-range value (exp as a string, aud as a number, ...), or a
+	// calling client (azp, client_id) that the issuer entry does not allow.
 	ErrInvalidClaim = errors.New("jwtguard: invalid claim")
-	// ErrMissingClaim means a required claim (exp, or one named by
-	// WithRequiredClaims) is absent.
+	// ErrMissingClaim means a required claim (exp, or one of the issuer's
+	// RequiredClaims) is absent, or present only as "", null, false or [].
 	ErrMissingClaim = errors.New("jwtguard: missing required claim")
 	// ErrTokenExpired means exp is in the past (beyond the leeway).
 	ErrTokenExpired = errors.New("jwtguard: token expired")
@@ -50,13 +57,17 @@ var (
 	ErrTokenNotYetValid = errors.New("jwtguard: token not yet valid")
 	// ErrTokenIssuedInFuture means iat is in the future (beyond the leeway).
 	ErrTokenIssuedInFuture = errors.New("jwtguard: token issued in the future")
-	// ErrInvalidIssuer means iss is missing or not a configured issuer.
+	// ErrInvalidIssuer means iss is missing or names no trusted issuer.
 	ErrInvalidIssuer = errors.New("jwtguard: invalid issuer")
-	// ErrInvalidAudience means aud is missing or contains no configured
+	// ErrInvalidAudience means aud is missing or contains no accepted
 	// audience.
 	ErrInvalidAudience = errors.New("jwtguard: invalid audience")
 	// ErrTokenRevoked means the revocation store reports the token revoked.
 	ErrTokenRevoked = errors.New("jwtguard: token revoked")
+	// ErrTokenInactive means the introspection endpoint answered that the
+	// token is not active (RFC 7662 §2.2): expired, revoked, or never
+	// issued.
+	ErrTokenInactive = errors.New("jwtguard: token not active")
 	// ErrRevocationUnavailable means the revocation store could not answer
 	// and the verifier fails closed (503).
 	ErrRevocationUnavailable = errors.New("jwtguard: revocation check unavailable")
@@ -64,96 +75,175 @@ var (
 	// (RFC 7662) could not answer: down, slow, too busy, refusing our client
 	// credentials or answering nonsense. The verifier fails closed (503).
 	ErrIntrospectionUnavailable = errors.New("jwtguard: introspection unavailable")
-	// ErrKeysUnavailable means no usable key set is loaded yet (or the
-	// cached one is older than the maximum staleness). It is a server-side
-	// problem: 503 with Retry-After.
+	// ErrKeysUnavailable means the issuer's key set is not loaded yet, could
+	// not be fetched, or is older than the maximum staleness. It is a
+	// server-side problem: 503 with Retry-After.
 	ErrKeysUnavailable = errors.New("jwtguard: verification keys unavailable")
 	// ErrForbidden means the token is valid but a policy denied the request
 	// (403 insufficient_scope).
 	ErrForbidden = errors.New("jwtguard: forbidden")
 )
 
-// RFC 6750 §3.1 error codes.
+// RFC 6750 §3.1 error codes. RFC 9449 (DPoP: invalid_dpop_proof,
+// use_dpop_nonce) and RFC 9470 (insufficient_user_authentication) codes
+// become rows of the same table when those features land.
 const (
-	CodeInvalidRequest    = "invalid_request"
-	CodeInvalidToken      = "invalid_token"
-	CodeInsufficientScope = "insufficient_scope"
+	codeInvalidRequest    = "invalid_request"
+	codeInvalidToken      = "invalid_token"
+	codeInsufficientScope = "insufficient_scope"
 )
 
+// retryAfter is the Retry-After sent with 503 answers.
+const retryAfter = 5 * time.Second
+
+// errorClass is one row of the error table: everything an HTTP answer to a
+// failure class needs.
+type errorClass struct {
+	err    error
+	status int
+	// code is the RFC 6750 error code, "" where the challenge must carry
+	// none (no credentials sent, RFC 6750 §3.1) or the failure is not the
+	// client's token.
+	code string
+	// body is the JSON body's "error" when code is "".
+	body string
+	// challenge sends WWW-Authenticate (every 401, and 400/403 with a code).
+	challenge bool
+	// retry sends Retry-After.
+	retry bool
+	// desc is the standard description.
+	desc string
+}
+
+// errorTable is the single source of truth for statuses, challenges and
+// codes. Tests find every exported sentinel by reading the package source
+// and require a row for each.
+var errorTable = []errorClass{
+	{err: ErrNoToken, status: http.StatusUnauthorized, body: "unauthorized", challenge: true, desc: "no bearer token in the request"},
+	{err: ErrInvalidRequest, status: http.StatusBadRequest, code: codeInvalidRequest, challenge: true, desc: "the request is malformed"},
+	{err: ErrCrossOrigin, status: http.StatusForbidden, body: "cross_origin_request", desc: "cookie credentials are not accepted on cross-origin unsafe requests"},
+	{err: ErrTokenTooLarge, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is larger than the size limit"},
+	{err: ErrMalformedToken, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is malformed"},
+	{err: ErrAlgorithmNotAllowed, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "signing algorithm is not allowed"},
+	{err: ErrKeyNotFound, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "no key matches the token's key id and algorithm"},
+	{err: ErrInvalidSignature, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "signature is invalid"},
+	{err: ErrInvalidTokenType, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token type is not accepted"},
+	{err: ErrInvalidClaim, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a claim has an invalid type or value"},
+	{err: ErrMissingClaim, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a required claim is missing"},
+	{err: ErrTokenExpired, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is expired"},
+	{err: ErrTokenNotYetValid, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not valid yet"},
+	{err: ErrTokenIssuedInFuture, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is issued in the future"},
+	{err: ErrInvalidIssuer, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "issuer is not accepted"},
+	{err: ErrInvalidAudience, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "audience is not accepted"},
+	{err: ErrTokenRevoked, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token revoked"},
+	{err: ErrTokenInactive, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not active"},
+	{err: ErrRevocationUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "revocation status cannot be checked; try again later"},
+	{err: ErrIntrospectionUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "the token cannot be introspected now; try again later"},
+	{err: ErrKeysUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "verification keys are not available; try again later"},
+	{err: ErrForbidden, status: http.StatusForbidden, code: codeInsufficientScope, challenge: true, desc: "access denied"},
+}
+
+// serverError is the class of an error that wraps no sentinel: a bug or a
+// custom extractor's or store's plain error. It is the one fallback of
+// every path: 500, no challenge.
+var serverError = errorClass{status: http.StatusInternalServerError, body: "server_error", desc: "internal error"}
+
+// classOf returns the table row of the sentinel err wraps.
+func classOf(err error) *errorClass {
+	for i := range errorTable {
+		if errors.Is(err, errorTable[i].err) {
+			return &errorTable[i]
+		}
+	}
+	return &serverError
+}
+
 // Error is the error type returned by jwtguard. It carries what an HTTP
-// response needs (RFC 6750 §3): the status, the error code and a description
-// that a developer can act on. It never contains the token.
+// response needs (RFC 6750 §3): the status, the error code and a
+// description that a developer can act on. It never contains the token.
 type Error struct {
 	// Status is the HTTP status code for the response.
 	Status int
 	// Code is the RFC 6750 error code (invalid_request, invalid_token,
-	// insufficient_scope) or "" when the challenge must carry none
-	// (no credentials sent) or the failure is the server's.
+	// insufficient_scope) or "" when the challenge must carry none (no
+	// credentials sent) or the failure is the server's.
 	Code string
 	// Description is a short, human-readable explanation. It never contains
 	// the token or attacker-controlled header or claim values.
 	Description string
+	// Claim names the claim a claim error is about ("exp", "aud", a
+	// required claim's name), or "".
+	Claim string
 	// Scope lists the scopes that would have been sufficient, for
-	// insufficient_scope responses.
+	// insufficient_scope responses (RFC 6750 §3).
 	Scope []string
 	// RetryAfter, when positive, is sent as a Retry-After header (503).
 	RetryAfter time.Duration
-	// Err is the sentinel (possibly wrapped with more context) this error
-	// belongs to.
+	// Err is the sentinel (possibly wrapped with internal detail, which is
+	// logged but never sent) this error belongs to.
 	Err error
 }
 
-// Error implements the error interface.
+// Error implements the error interface: the sentinel's text, then the
+// description when it adds to it.
 func (e *Error) Error() string {
-	if e.Description == "" {
-		return e.Err.Error()
+	if e.Err == nil {
+		return "jwtguard: " + e.Description
 	}
-	return e.Err.Error() + ": " + e.Description
+	msg := e.Err.Error()
+	std := classOf(e.Err).desc
+	switch e.Description {
+	case "", std:
+		return msg
+	case std + ": " + e.Claim:
+		// A claim error with the standard description: the sentinel's text
+		// already says it ("missing required claim"), so only the claim
+		// is added.
+		if e.Claim != "" {
+			return msg + ": " + e.Claim
+		}
+	}
+	return msg + ": " + e.Description
 }
 
 // Unwrap returns the wrapped sentinel so errors.Is works.
 func (e *Error) Unwrap() error { return e.Err }
 
-// newError builds an *Error for the sentinel with its standard status.
-func newError(sentinel error, desc string) *Error {
-	e := &Error{Err: sentinel, Description: desc}
-	switch sentinel {
-	case ErrNoToken:
-		e.Status = http.StatusUnauthorized
-	case ErrInvalidRequest:
-		e.Status, e.Code = http.StatusBadRequest, CodeInvalidRequest
-	case ErrCrossOrigin:
-		e.Status = http.StatusForbidden
-	case ErrForbidden:
-		e.Status, e.Code = http.StatusForbidden, CodeInsufficientScope
-	case ErrKeysUnavailable, ErrRevocationUnavailable:
-		e.Status = http.StatusServiceUnavailable
-		e.RetryAfter = 5 * time.Second
-	default:
-		e.Status, e.Code = http.StatusUnauthorized, CodeInvalidToken
+// newError builds an *Error for err (a sentinel or an error wrapping one)
+// from its table row. desc "" means the row's standard description.
+func newError(err error, desc string) *Error {
+	cl := classOf(err)
+	if desc == "" {
+		desc = cl.desc
+	}
+	e := &Error{Status: cl.status, Code: cl.code, Description: desc, Err: err}
+	if cl.retry {
+		e.RetryAfter = retryAfter
+	}
+	return e
+}
+
+// claimError is an *Error about one claim, whose name travels as a field.
+func claimError(sentinel error, claim, desc string) *Error {
+	e := newError(sentinel, "")
+	e.Claim = claim
+	if desc != "" {
+		e.Description = claim + " " + desc
+	} else {
+		e.Description = e.Description + ": " + claim
 	}
 	return e
 }
 
 // AsError converts any error into an *Error: an *Error in the chain is
-// returned as is; anything else becomes a 500-free 401 invalid_token only if
-// it wraps a known sentinel, or a 500 otherwise.
+// returned as is; an error wrapping a sentinel gets its table row; anything
+// else is a 500 (the one fallback, see the package documentation).
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	for _, s := range []error{ErrNoToken, ErrInvalidRequest, ErrCrossOrigin, ErrTokenTooLarge, ErrMalformedToken,
-		ErrAlgorithmNotAllowed, ErrKeyNotFound, ErrInvalidSignature, ErrInvalidTokenType, ErrInvalidClaim,
-		ErrMissingClaim, ErrTokenExpired, ErrTokenNotYetValid, ErrTokenIssuedInFuture, ErrInvalidIssuer,
-		ErrInvalidAudience, ErrTokenRevoked, ErrRevocationUnavailable, ErrKeysUnavailable, ErrForbidden} {
-		if errors.Is(err, s) {
-			e := newError(s, sentinelDesc[s])
-			e.Err = err
-			return e
-		}
-	}
-	return &Error{Status: http.StatusInternalServerError, Description: "internal error", Err: err}
+	return newError(err, "")
 }
 
 // challenge builds the WWW-Authenticate value for e (RFC 6750 §3).
@@ -205,22 +295,25 @@ func quoteSafe(s string) string {
 type errorBody struct {
 	Error       string `json:"error"`
 	Description string `json:"error_description,omitempty"`
+	Claim       string `json:"claim,omitempty"`
 	Scope       string `json:"scope,omitempty"`
 }
 
-// WriteError writes the RFC 6750 response for err: status, WWW-Authenticate
-// (for 401 and 403), Retry-After (for 503), Cache-Control: no-store and a
-// JSON body {"error":..., "error_description":...}. realm may be empty.
+// WriteError writes the response for err, from the error table: status,
+// WWW-Authenticate (every 401; 400 and 403 with an error code), Retry-After
+// (503), Cache-Control: no-store and a JSON body {"error":...,
+// "error_description":...}. realm may be empty. An error that wraps no
+// sentinel is answered 500 server_error.
 func WriteError(w http.ResponseWriter, realm string, err error) {
 	e := AsError(err)
-	if e.Status < 100 || e.Status > 999 {
+	cl := classOf(e)
+	status := e.Status
+	if status < 100 || status > 999 {
 		// A hand-built *Error without a valid status is a server bug.
-		cp := *e
-		cp.Status, cp.Code = http.StatusInternalServerError, ""
-		e = &cp
+		status, cl = http.StatusInternalServerError, &serverError
 	}
 	h := w.Header()
-	if e.Status == http.StatusUnauthorized || (e.Code != "" && (e.Status == http.StatusForbidden || e.Status == http.StatusBadRequest)) {
+	if cl.challenge || status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", e.challenge(realm))
 	}
 	if e.RetryAfter > 0 {
@@ -229,22 +322,10 @@ func WriteError(w http.ResponseWriter, realm string, err error) {
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.Status)
-	body := errorBody{Error: e.Code, Description: e.Description}
-	if body.Error == "" {
-		switch {
-		case errors.Is(e, ErrNoToken):
-			body.Error = "unauthorized"
-			if body.Description == "" {
-				body.Description = "no bearer token in the request"
-			}
-		case errors.Is(e, ErrCrossOrigin):
-			body.Error = "cross_origin_request"
-		case e.Status == http.StatusServiceUnavailable:
-			body.Error = "temporarily_unavailable"
-		default:
-			body.Error = "server_error"
-		}
+	w.WriteHeader(status)
+	body := errorBody{Error: e.Code, Description: e.Description, Claim: e.Claim}
+	if body.Error == "" || status == http.StatusInternalServerError {
+		body.Error = cl.body
 	}
 	if len(e.Scope) > 0 {
 		body.Scope = strings.Join(e.Scope, " ")

@@ -5,29 +5,33 @@ import (
 	"strings"
 )
 
-// Source tells where an extractor found the token.
-type Source uint8
-
-// Token sources.
-const (
-	SourceNone Source = iota
-	SourceHeader
-	SourceCookie
-	SourceQuery
-)
-
-// Extractor takes the raw token out of a request. It returns "" and no error
-// when the request carries no token of its kind, and an error wrapping
-// [ErrInvalidRequest] when the request is malformed (RFC 6750 §3.1).
-type Extractor interface {
-	Extract(r *http.Request) (token string, src Source, err error)
+// Credential is what an [Extractor] found in a request.
+type Credential struct {
+	// Token is the raw token, "" when the request carries none of this
+	// extractor's kind.
+	Token string
+	// Scheme is the authentication scheme the token came with ("Bearer";
+	// later "DPoP"), canonical case.
+	Scheme string
+	// Source says where the token was: "header", "cookie" or "query" (a
+	// custom extractor may name its own). A token from "cookie" on an
+	// unsafe method must pass cross-origin protection.
+	Source string
 }
 
-// ExtractorFunc adapts a function to [Extractor].
-type ExtractorFunc func(r *http.Request) (string, Source, error)
+// Extractor takes the credential out of a request. It returns a zero
+// Credential and no error when the request carries no token of its kind,
+// and an error wrapping [ErrInvalidRequest] when the request is malformed
+// (RFC 6750 §3.1). Any other error is a server error (500).
+type Extractor interface {
+	Extract(r *http.Request) (Credential, error)
+}
 
-// Extract calls f(r).
-func (f ExtractorFunc) Extract(r *http.Request) (string, Source, error) { return f(r) }
+type extractorFunc func(r *http.Request) (Credential, error)
+
+func (f extractorFunc) Extract(r *http.Request) (Credential, error) { return f(r) }
+
+func invalidRequest(desc string) error { return newError(ErrInvalidRequest, desc) }
 
 // FromAuthHeader reads "Authorization: Bearer <token>" (RFC 6750 §2.1). The
 // scheme is case-insensitive; the token must match the b64token syntax. Two
@@ -41,35 +45,39 @@ func FromAuthHeader() Extractor { return FromHeader("Authorization", "Bearer") }
 // token.
 func FromHeader(name, scheme string) Extractor {
 	name = http.CanonicalHeaderKey(name)
-	return ExtractorFunc(func(r *http.Request) (string, Source, error) {
+	credScheme := scheme
+	if credScheme == "" || strings.EqualFold(credScheme, "Bearer") {
+		credScheme = "Bearer"
+	}
+	return extractorFunc(func(r *http.Request) (Credential, error) {
 		vals := r.Header[name]
 		if len(vals) == 0 {
-			return "", SourceNone, nil
+			return Credential{}, nil
 		}
 		if len(vals) > 1 {
-			return "", SourceNone, newError(ErrInvalidRequest, "more than one "+name+" header")
+			return Credential{}, invalidRequest("more than one " + name + " header")
 		}
 		v := vals[0]
 		if scheme != "" {
 			sp := strings.IndexByte(v, ' ')
 			if sp < 0 {
 				if strings.EqualFold(v, scheme) {
-					return "", SourceNone, newError(ErrInvalidRequest, name+" header has the "+scheme+" scheme but no token")
+					return Credential{}, invalidRequest(name + " header has the " + scheme + " scheme but no token")
 				}
-				return "", SourceNone, nil // another scheme
+				return Credential{}, nil // another scheme
 			}
 			if !strings.EqualFold(v[:sp], scheme) {
-				return "", SourceNone, nil
+				return Credential{}, nil
 			}
 			v = strings.TrimLeft(v[sp+1:], " ")
 			if v == "" {
-				return "", SourceNone, newError(ErrInvalidRequest, name+" header has the "+scheme+" scheme but no token")
+				return Credential{}, invalidRequest(name + " header has the " + scheme + " scheme but no token")
 			}
 		}
 		if !isB64Token(v) {
-			return "", SourceNone, newError(ErrInvalidRequest, name+" header value is not a valid bearer token (RFC 6750 b64token syntax)")
+			return Credential{}, invalidRequest(name + " header value is not a valid bearer token (RFC 6750 b64token syntax)")
 		}
-		return v, SourceHeader, nil
+		return Credential{Token: v, Scheme: credScheme, Source: "header"}, nil
 	})
 }
 
@@ -100,19 +108,34 @@ func isB64Token(s string) bool {
 }
 
 // FromCookie reads the token from the cookie name. Keep such cookies
-// HttpOnly, Secure and SameSite. Tokens from cookies are accepted on unsafe
-// methods only when the request passes cross-origin protection (see
-// [WithTrustedOrigins] and [WithoutCrossOriginProtection]).
+// HttpOnly, Secure and SameSite, and name them with the "__Host-" prefix
+// (RFC 6265bis), which a sibling subdomain cannot set. Tokens from cookies
+// are accepted on unsafe methods only when the request passes cross-origin
+// protection (see [WithTrustedOrigins]).
+//
+// Several cookies of that name with different values (a cookie planted from
+// a sibling subdomain beside the user's: "cookie tossing") give 400
+// invalid_request rather than letting the first one win; identical
+// duplicates are accepted.
 func FromCookie(name string) Extractor {
-	return ExtractorFunc(func(r *http.Request) (string, Source, error) {
-		c, err := r.Cookie(name)
-		if err != nil || c.Value == "" {
-			return "", SourceNone, nil
+	return extractorFunc(func(r *http.Request) (Credential, error) {
+		token := ""
+		for _, c := range r.CookiesNamed(name) {
+			switch {
+			case c.Value == "" || c.Value == token:
+			case token != "":
+				return Credential{}, invalidRequest("several " + name + " cookies with different values")
+			default:
+				token = c.Value
+			}
 		}
-		if !isB64Token(c.Value) {
-			return "", SourceNone, newError(ErrInvalidRequest, "cookie "+name+" does not hold a valid token")
+		if token == "" {
+			return Credential{}, nil
 		}
-		return c.Value, SourceCookie, nil
+		if !isB64Token(token) {
+			return Credential{}, invalidRequest("cookie " + name + " does not hold a valid token")
+		}
+		return Credential{Token: token, Scheme: "Bearer", Source: "cookie"}, nil
 	})
 }
 
@@ -121,34 +144,41 @@ func FromCookie(name string) Extractor {
 // headers. Use it only where headers cannot be set (e.g. WebSocket
 // handshakes from browsers).
 func FromQuery(name string) Extractor {
-	return ExtractorFunc(func(r *http.Request) (string, Source, error) {
+	return extractorFunc(func(r *http.Request) (Credential, error) {
 		vals := r.URL.Query()[name]
 		if len(vals) == 0 || (len(vals) == 1 && vals[0] == "") {
-			return "", SourceNone, nil
+			return Credential{}, nil
 		}
 		if len(vals) > 1 {
-			return "", SourceNone, newError(ErrInvalidRequest, "query parameter "+name+" given more than once")
+			return Credential{}, invalidRequest("query parameter " + name + " given more than once")
 		}
 		if !isB64Token(vals[0]) {
-			return "", SourceNone, newError(ErrInvalidRequest, "query parameter "+name+" does not hold a valid token")
+			return Credential{}, invalidRequest("query parameter " + name + " does not hold a valid token")
 		}
-		return vals[0], SourceQuery, nil
+		return Credential{Token: vals[0], Scheme: "Bearer", Source: "query"}, nil
 	})
 }
 
-// FromFirst tries each extractor in order and returns the first token found.
-// A malformed request reported by any extractor stops the search.
-func FromFirst(extractors ...Extractor) Extractor {
-	return ExtractorFunc(func(r *http.Request) (string, Source, error) {
+// FromOneOf accepts a token from any of the extractors, but from only one:
+// a request carrying credentials two ways (a header and a cookie) is
+// invalid_request (RFC 6750 §2: "clients MUST NOT use more than one
+// method"). A malformed request reported by any extractor stops the search.
+func FromOneOf(extractors ...Extractor) Extractor {
+	return extractorFunc(func(r *http.Request) (Credential, error) {
+		var found Credential
 		for _, e := range extractors {
-			tok, src, err := e.Extract(r)
+			cred, err := e.Extract(r)
 			if err != nil {
-				return "", SourceNone, err
+				return Credential{}, err
 			}
-			if tok != "" {
-				return tok, src, nil
+			if cred.Token == "" {
+				continue
 			}
+			if found.Token != "" {
+				return Credential{}, invalidRequest("credentials sent more than one way")
+			}
+			found = cred
 		}
-		return "", SourceNone, nil
+		return found, nil
 	})
 }

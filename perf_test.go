@@ -65,8 +65,8 @@ func (m *perfMinter) mint(n int) string {
 
 func perfVerifier(tb testing.TB, opts ...jwtguard.Option) *jwtguard.Verifier {
 	tb.Helper()
-	v, err := jwtguard.New(append([]jwtguard.Option{jwtguard.WithHMAC(perfSecret), jwtguard.WithAlgorithms("HS256"),
-		jwtguard.WithIssuer(perfIssuer), jwtguard.WithAudience(perfAudience)}, opts...)...)
+	v, err := jwtguard.New(append([]jwtguard.Option{jwtguard.WithIssuer(perfIssuer, jwtguard.HMAC(perfSecret)),
+		jwtguard.WithAlgorithms("HS256"), jwtguard.WithAudience(perfAudience)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package jwtguard
+package jwtguard_test
 
 // BenchmarkRejection measures what each class of invalid token costs to
 // refuse, next to the cost of accepting a valid token. Malformed tokens

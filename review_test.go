@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/memory"
 )
 
-// TestReviewManyRequiredClaims: every name given to WithRequiredClaims is
+// TestReviewManyRequiredClaims: every path in an issuer's RequiredClaims is
 // enforced, however many there are. parseClaims tracks presence in a 64-bit
 // mask; a 65th required claim used to be silently not required.
 func TestReviewManyRequiredClaims(t *testing.T) {
@@ -24,7 +25,7 @@ func TestReviewManyRequiredClaims(t *testing.T) {
 				claims[names[i]] = i
 			}
 			last := names[n-1]
-			v := staticVerifier(t, jwtguard.WithRequiredClaims(names...))
+			v := staticVerifierFor(t, func(is *jwtguard.Issuer) { is.RequiredClaims = names })
 			ctx := context.Background()
 			if _, err := v.Verify(ctx, mint(t, "RS256", claims, tokenOpts{})); err != nil {
 				t.Fatalf("all %d required claims present: %v", n, err)
@@ -39,14 +40,14 @@ func TestReviewManyRequiredClaims(t *testing.T) {
 // TestReviewRevokeFarFutureToken: a token whose exp lies beyond what
 // time.Time.UnixNano can represent (after 2262, e.g. the common "never
 // expires" 9999-12-31T23:59:59Z) must stay revoked once revoked. The
-// MemoryStore kept expiries as UnixNano, which overflowed to a negative
+// memory store kept expiries as UnixNano, which overflowed to a negative
 // value: RevokeClaims reported success and the token was still accepted.
 func TestReviewRevokeFarFutureToken(t *testing.T) {
 	t.Parallel()
 	for _, exp := range []int64{4102444800, 9223372037, 32503680000, 253402300799} {
 		t.Run(fmt.Sprint(exp), func(t *testing.T) {
 			t.Parallel()
-			store := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{Clock: fixedClock})
+			store := must(memory.New(memory.WithClock(fixedClock)))
 			v := staticVerifier(t, jwtguard.WithRevocation(store))
 			ctx := context.Background()
 			tok := mint(t, "ES256", with(map[string]any{"exp": exp, "jti": "j-far"}), tokenOpts{})
@@ -61,9 +62,9 @@ func TestReviewRevokeFarFutureToken(t *testing.T) {
 			checkErr(t, err, jwtguard.ErrTokenRevoked)
 
 			// Logout everywhere with a far-future cut-off revokes too.
-			subStore := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{Clock: fixedClock})
+			subStore := must(memory.New(memory.WithClock(fixedClock)))
 			vs := staticVerifier(t, jwtguard.WithRevocation(subStore))
-			if err := subStore.RevokeSubject(ctx, c.Subject, time.Unix(exp, 0)); err != nil {
+			if err := subStore.RevokeSubject(ctx, c.Issuer, c.Subject, time.Unix(exp, 0)); err != nil {
 				t.Fatalf("RevokeSubject: %v", err)
 			}
 			_, err = vs.Verify(ctx, tok)

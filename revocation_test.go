@@ -1,358 +1,258 @@
 package jwtguard_test
 
+// Root behaviour of revocation: RevokeClaims, and the verifier asking its
+// store (issuer-scoped entries, cache hits, introspected tokens). The memory
+// store itself is tested in memory/ (store_test.go: expiry, bounds,
+// concurrency, benchmarks; verifier_test.go: logout and logout-everywhere
+// through nethttp), the Redis store in redis/, and New's checks of a store
+// (nil typed store, grace and skew below the leeway) in options_test.go.
+
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jwtguard/jwtguard"
-	"github.com/jwtguard/jwtguard/jwtguardtest"
-	"github.com/jwtguard/jwtguard/nethttp"
+	"github.com/jwtguard/jwtguard/memory"
 )
 
-var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+// revocationCall is one call a recordingRevoker saw.
+type revocationCall struct {
+	issuer, jti string
+	exp         time.Time
+}
 
-func TestMemoryStoreIsRevoked(t *testing.T) {
+// recordingRevoker records RevokeToken calls and fails with err.
+type recordingRevoker struct {
+	mu    sync.Mutex
+	calls []revocationCall
+	err   error
+}
+
+func (r *recordingRevoker) RevokeToken(_ context.Context, issuer, jti string, exp time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, revocationCall{issuer, jti, exp})
+	return r.err
+}
+
+func (r *recordingRevoker) RevokeSubject(context.Context, string, string, time.Time) error {
+	return errors.New("recordingRevoker: RevokeSubject not expected")
+}
+
+// staticIntrospector answers every opaque token active with answer, and
+// every JWT active without a request.
+type staticIntrospector struct{ answer string }
+
+func (s staticIntrospector) Introspect(_ context.Context, _ string, jwt bool) (bool, []byte, error) {
+	if jwt {
+		return true, nil, nil
+	}
+	return true, []byte(s.answer), nil
+}
+
+// revocationStore returns a memory store on the static verifier's clock.
+func revocationStore(t *testing.T) *memory.Store {
+	t.Helper()
+	s, err := memory.New(memory.WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRevokeClaims(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	v := staticVerifier(t)
+	exp := testNow.Add(5 * time.Minute)
+	withJTIToken := mint(t, "HS256", with(map[string]any{"jti": "j-1"}), tokenOpts{})
+	verified, err := v.Verify(ctx, withJTIToken)
+	checkErr(t, err, nil)
+	noJTI, err := v.Verify(ctx, good(t, "HS256"))
+	checkErr(t, err, nil)
+
+	// Issue 12 item 13: an opaque token accepted through introspection
+	// cannot be revoked in the store (the store is not asked for it).
+	iv := mustNew(t, jwtguard.Trust(jwtguard.Issuer{ID: testIssHMAC, Audiences: []string{testAud}}),
+		jwtguard.WithAlgorithms("HS256"), jwtguard.WithClock(fixedClock),
+		jwtguard.WithIntrospection(staticIntrospector{answer: `{"active":true,"iss":"` + testIssHMAC + `","aud":"` + testAud +
+			`","sub":"user-1","jti":"o-1","exp":` + itoa(exp.Unix()) + `}`}))
+	introspected, err := iv.Verify(ctx, "opaque-token")
+	checkErr(t, err, nil)
+	if introspected.ID != "o-1" {
+		t.Fatalf("introspected claims %+v", introspected)
+	}
+
 	cases := []struct {
-		name   string
-		setup  func(s *jwtguard.MemoryStore) error
-		later  time.Duration // clock advance before the check
-		claims jwtguard.Claims
-		want   bool
+		name string
+		c    *jwtguard.Claims
+		err  string // substring of the error; "" = success
+		want []revocationCall
 	}{
-		{"empty store", nil, 0, jwtguard.Claims{ID: "a", Subject: "u"}, false},
-		{"jti revoked", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeToken(ctx, "a", t0.Add(time.Hour))
-		}, 0, jwtguard.Claims{ID: "a", Subject: "u"}, true},
-		{"other jti", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeToken(ctx, "a", t0.Add(time.Hour))
-		}, 0, jwtguard.Claims{ID: "b", Subject: "u"}, false},
-		{"jti entry kept through the leeway after exp", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeToken(ctx, "a", t0.Add(time.Hour))
-		}, time.Hour + jwtguard.MaxLeeway - time.Second, jwtguard.Claims{ID: "a"}, true},
-		{"jti entry gone after exp + grace", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeToken(ctx, "a", t0.Add(time.Hour))
-		}, time.Hour + jwtguard.MaxLeeway, jwtguard.Claims{ID: "a"}, false},
-		{"revoking an already expired token is a no-op", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeToken(ctx, "a", t0.Add(-time.Hour))
-		}, 0, jwtguard.Claims{ID: "a"}, false},
-		{"subject: token issued before", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 0, jwtguard.Claims{ID: "a", Subject: "u", IssuedAt: t0.Add(-time.Second)}, true},
-		{"subject: token issued after", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 0, jwtguard.Claims{ID: "a", Subject: "u", IssuedAt: t0.Add(time.Second)}, false},
-		{"subject: token issued at the instant", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 0, jwtguard.Claims{Subject: "u", IssuedAt: t0}, false},
-		{"subject: token without iat", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 0, jwtguard.Claims{Subject: "u"}, true},
-		{"subject: other subject", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 0, jwtguard.Claims{Subject: "v", IssuedAt: t0.Add(-time.Hour)}, false},
-		{"subject: an earlier time does not shorten a revocation", func(s *jwtguard.MemoryStore) error {
-			if err := s.RevokeSubject(ctx, "u", t0); err != nil {
-				return err
-			}
-			return s.RevokeSubject(ctx, "u", t0.Add(-time.Hour))
-		}, 0, jwtguard.Claims{Subject: "u", IssuedAt: t0.Add(-time.Minute)}, true},
-		{"subject: a later time extends it", func(s *jwtguard.MemoryStore) error {
-			if err := s.RevokeSubject(ctx, "u", t0.Add(-time.Hour)); err != nil {
-				return err
-			}
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 0, jwtguard.Claims{Subject: "u", IssuedAt: t0.Add(-time.Minute)}, true},
-		{"subject entry kept for MaxTokenLifetime", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 2 * time.Hour, jwtguard.Claims{Subject: "u", IssuedAt: t0.Add(-time.Minute)}, true},
-		{"subject entry gone after MaxTokenLifetime + grace", func(s *jwtguard.MemoryStore) error {
-			return s.RevokeSubject(ctx, "u", t0)
-		}, 3*time.Hour + jwtguard.RevocationGrace, jwtguard.Claims{Subject: "u", IssuedAt: t0.Add(-time.Minute)}, false},
+		{"verified token", verified, "", []revocationCall{{testIssHMAC, "j-1", exp}}},
+		{"hand-built claims", &jwtguard.Claims{Issuer: "https://x.example", ID: "h-1", ExpiresAt: exp}, "", []revocationCall{{"https://x.example", "h-1", exp}}},
+		{"token without iss", &jwtguard.Claims{ID: "h-2", ExpiresAt: exp}, "", []revocationCall{{"", "h-2", exp}}},
+		{"nil claims", nil, "no claims", nil},
+		{"no jti", noJTI, "no jti", nil},
+		{"introspected opaque token", introspected, "introspection", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			clk := jwtguardtest.NewClock(t0)
-			s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{Clock: clk.Now, MaxTokenLifetime: 3 * time.Hour})
-			if c.setup != nil {
-				if err := c.setup(s); err != nil {
+			r := &recordingRevoker{}
+			err := jwtguard.RevokeClaims(ctx, r, c.c)
+			if c.err == "" {
+				if err != nil {
 					t.Fatal(err)
 				}
+			} else if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("err %v, want one saying %q", err, c.err)
 			}
-			clk.Advance(c.later)
-			got, err := s.IsRevoked(ctx, &c.claims)
-			if err != nil || got != c.want {
-				t.Fatalf("IsRevoked = %v, %v; want %v", got, err, c.want)
+			if len(r.calls) != len(c.want) {
+				t.Fatalf("RevokeToken calls %+v, want %+v", r.calls, c.want)
+			}
+			for i := range c.want {
+				if r.calls[i].issuer != c.want[i].issuer || r.calls[i].jti != c.want[i].jti || !r.calls[i].exp.Equal(c.want[i].exp) {
+					t.Fatalf("RevokeToken%+v, want %+v", r.calls[i], c.want[i])
+				}
+			}
+		})
+	}
+	// The store's error is returned.
+	failing := &recordingRevoker{err: errors.New("store down")}
+	if err := jwtguard.RevokeClaims(ctx, failing, verified); err == nil || !strings.Contains(err.Error(), "store down") {
+		t.Fatalf("RevokeClaims with a failing store: %v", err)
+	}
+	// With a real store, the opaque token stays accepted and nothing is
+	// recorded.
+	store := revocationStore(t)
+	if err := jwtguard.RevokeClaims(ctx, store, introspected); err == nil {
+		t.Fatal("RevokeClaims on an introspected token succeeded")
+	}
+	if store.Len() != 0 {
+		t.Fatalf("store holds %d entries after a refused RevokeClaims", store.Len())
+	}
+}
+
+// TestRevocationScopedByIssuer (issue 12 item 12): jti and sub are unique
+// only per issuer, so with two issuers in one verifier, revoking one
+// issuer's token (or subject) never revokes the other's token that carries
+// the same jti (or sub). The verified-token cache does not hide a
+// revocation.
+func TestRevocationScopedByIssuer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, cached := range []bool{false, true} {
+		name := "uncached"
+		if cached {
+			name = "cached"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			store := revocationStore(t)
+			opts := []jwtguard.Option{jwtguard.WithRevocation(store)}
+			if cached {
+				opts = append(opts, jwtguard.WithCache(100, time.Minute))
+			}
+			v := staticVerifier(t, opts...)
+			claims := with(map[string]any{"jti": "same-jti", "sub": "alice", "iat": testNow.Add(-time.Minute).Unix()})
+			// Same jti and sub, two issuers: testIssHMAC (HS256) and testIss
+			// (ES256).
+			hsTok := mint(t, "HS256", claims, tokenOpts{})
+			esTok := mint(t, "ES256", claims, tokenOpts{})
+			hs, err := v.Verify(ctx, hsTok)
+			checkErr(t, err, nil)
+			es, err := v.Verify(ctx, esTok)
+			checkErr(t, err, nil)
+			if hs.Issuer == es.Issuer || hs.ID != es.ID || hs.Subject != es.Subject {
+				t.Fatalf("fixture: issuers %q %q, jti %q %q", hs.Issuer, es.Issuer, hs.ID, es.ID)
+			}
+
+			// Logout of the HMAC issuer's token.
+			if err := jwtguard.RevokeClaims(ctx, store, hs); err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(ctx, hsTok)
+			checkErr(t, err, jwtguard.ErrTokenRevoked)
+			_, err = v.Verify(ctx, esTok)
+			checkErr(t, err, nil)
+
+			// Logout everywhere of the other issuer's alice.
+			es2Tok := mint(t, "ES256", with(map[string]any{"jti": "other-jti", "sub": "alice", "iat": testNow.Add(-time.Minute).Unix()}), tokenOpts{})
+			hs2Tok := mint(t, "HS256", with(map[string]any{"jti": "other-jti", "sub": "alice", "iat": testNow.Add(-time.Minute).Unix()}), tokenOpts{})
+			for _, tok := range []string{es2Tok, hs2Tok} {
+				_, err := v.Verify(ctx, tok)
+				checkErr(t, err, nil)
+			}
+			if err := store.RevokeSubject(ctx, es.Issuer, "alice", testNow); err != nil {
+				t.Fatal(err)
+			}
+			for _, tok := range []string{esTok, es2Tok} {
+				_, err := v.Verify(ctx, tok)
+				checkErr(t, err, jwtguard.ErrTokenRevoked)
+			}
+			_, err = v.Verify(ctx, hs2Tok)
+			checkErr(t, err, nil)
+
+			e := jwtguard.AsError(func() error { _, err := v.Verify(ctx, hsTok); return err }())
+			if e.Status != 401 || e.Code != "invalid_token" || e.Description != "token revoked" {
+				t.Fatalf("revoked: %d %q %q", e.Status, e.Code, e.Description)
 			}
 		})
 	}
 }
 
-func TestMemoryStoreBadInput(t *testing.T) {
+// countingRevocationStore counts IsRevoked calls and revokes everything.
+type countingRevocationStore struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (s *countingRevocationStore) IsRevoked(context.Context, *jwtguard.Claims) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	return true, nil
+}
+
+func (s *countingRevocationStore) calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// TestRevocationAndIntrospection: a JWT verified locally is asked of the
+// store (and RevokeClaims works for it) even when an introspector is
+// configured; an opaque token's revocation is the authorization server's
+// business: the store is not asked (documented on RevokeClaims).
+func TestRevocationAndIntrospection(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
-	if err := s.RevokeToken(ctx, "", time.Now().Add(time.Hour)); err == nil {
-		t.Error("RevokeToken accepted an empty jti")
+	store := &countingRevocationStore{}
+	k := testKeys()
+	answer := `{"active":true,"iss":"` + testIssHMAC + `","aud":"` + testAud + `","sub":"user-1","jti":"o-1","exp":` +
+		itoa(testNow.Add(5*time.Minute).Unix()) + `}`
+	v := mustNew(t, jwtguard.Trust(jwtguard.Issuer{ID: testIssHMAC, Keys: jwtguard.HMAC(k.secret), Audiences: []string{testAud}}),
+		jwtguard.WithAlgorithms("HS256"), jwtguard.WithClock(fixedClock), jwtguard.WithRevocation(store),
+		jwtguard.WithIntrospection(staticIntrospector{answer: answer}))
+	_, err := v.Verify(ctx, mint(t, "HS256", with(map[string]any{"jti": "j-1"}), tokenOpts{}))
+	checkErr(t, err, jwtguard.ErrTokenRevoked)
+	if store.calls() != 1 {
+		t.Fatalf("store asked %d times for a JWT, want 1", store.calls())
 	}
-	if err := s.RevokeSubject(ctx, "", time.Now()); err == nil {
-		t.Error("RevokeSubject accepted an empty subject")
+	c, err := v.Verify(ctx, "opaque-token")
+	checkErr(t, err, nil)
+	if store.calls() != 1 {
+		t.Fatalf("store asked for an opaque token")
 	}
-	if err := jwtguard.RevokeClaims(ctx, s, &jwtguard.Claims{Subject: "u"}); err == nil {
-		t.Error("RevokeClaims accepted claims without jti")
-	}
-	if err := jwtguard.RevokeClaims(ctx, s, &jwtguard.Claims{ID: "x", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.IsRevoked(ctx, &jwtguard.Claims{ID: "x"}); !got {
-		t.Error("RevokeClaims did not revoke the jti")
-	}
-}
-
-func TestMemoryStoreBounded(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	clk := jwtguardtest.NewClock(t0)
-	const max = 64
-	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{MaxEntries: max, Clock: clk.Now})
-	var full error
-	n := 0
-	for i := range 10 * max {
-		err := s.RevokeToken(ctx, fmt.Sprintf("jti-%d", i), t0.Add(time.Minute))
-		if err != nil {
-			full = err
-			continue
-		}
-		n++
-	}
-	if !errors.Is(full, jwtguard.ErrRevocationStoreFull) {
-		t.Fatalf("no ErrRevocationStoreFull after %d revocations (err %v)", 10*max, full)
-	}
-	if s.Len() > max || s.Len() != n {
-		t.Fatalf("store holds %d entries (%d accepted), bound %d", s.Len(), n, max)
-	}
-	// Every accepted revocation is still honoured: nothing was evicted.
-	revoked := 0
-	for i := range 10 * max {
-		if ok, _ := s.IsRevoked(ctx, &jwtguard.Claims{ID: fmt.Sprintf("jti-%d", i)}); ok {
-			revoked++
-		}
-	}
-	if revoked != n {
-		t.Fatalf("%d of %d accepted revocations are honoured", revoked, n)
-	}
-	// Once the tokens expire their entries are purged on the next writes
-	// and the store accepts revocations again.
-	clk.Advance(time.Minute + jwtguard.RevocationGrace)
-	for i := range max / 2 {
-		if err := s.RevokeToken(ctx, fmt.Sprintf("new-%d", i), clk.Now().Add(time.Minute)); err != nil {
-			t.Fatalf("revocation %d after expiry: %v", i, err)
-		}
-	}
-	if s.Len() > max {
-		t.Fatalf("store holds %d entries after expiry, bound %d", s.Len(), max)
+	if err := jwtguard.RevokeClaims(ctx, &recordingRevoker{}, c); err == nil {
+		t.Fatal("RevokeClaims accepted an introspected token")
 	}
 }
 
-func TestMemoryStoreRepeatedExtensionStaysBounded(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	clk := jwtguardtest.NewClock(t0)
-	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{MaxEntries: 64, Clock: clk.Now})
-	for i := range 10_000 {
-		// The same subject logged out everywhere again and again.
-		if err := s.RevokeSubject(ctx, "u", t0.Add(time.Duration(i)*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if s.Len() != 1 {
-		t.Fatalf("Len = %d, want 1", s.Len())
-	}
-	ok, _ := s.IsRevoked(ctx, &jwtguard.Claims{Subject: "u", IssuedAt: t0.Add(9 * time.Second)})
-	if !ok {
-		t.Fatal("the latest RevokeSubject is not honoured")
-	}
-}
-
-func TestMemoryStoreConcurrent(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{MaxEntries: 1 << 14})
-	exp := time.Now().Add(time.Hour)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Go(func() {
-			for i := range 500 {
-				jti := fmt.Sprintf("w%d-%d", w, i)
-				if err := s.RevokeToken(ctx, jti, exp); err != nil {
-					t.Error(err)
-					return
-				}
-				if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{ID: jti}); !ok || err != nil {
-					t.Errorf("%s not revoked right after RevokeToken", jti)
-					return
-				}
-				if i%50 == 0 {
-					_ = s.RevokeSubject(ctx, fmt.Sprintf("user-%d", w), time.Now())
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if s.Len() != 8*500+8 {
-		t.Fatalf("Len = %d, want %d", s.Len(), 8*500+8)
-	}
-}
-
-// TestRevocationThroughVerifier runs the store behind a verifier and the
-// net/http middleware: 401 "token revoked" after logout and after
-// logout-everywhere; other tokens unaffected; the verified-token cache does
-// not hide a revocation.
-func TestRevocationThroughVerifier(t *testing.T) {
-	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
-	store := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
-	v := iss.Verifier(t, jwtguard.WithRevocation(store), jwtguard.WithCache(100, time.Minute))
-	h := nethttp.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	do := func(tok string) (int, string) {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec.Code, rec.Header().Get("WWW-Authenticate")
-	}
-	now := time.Now()
-	alice1 := iss.Mint(jwtguardtest.Claims{"sub": "alice", "jti": "a1", "iat": now.Add(-2 * time.Second).Unix()})
-	alice2 := iss.Mint(jwtguardtest.Claims{"sub": "alice", "jti": "a2", "iat": now.Add(-2 * time.Second).Unix()})
-	bob := iss.Mint(jwtguardtest.Claims{"sub": "bob", "jti": "b1"})
-	noJTI := iss.Mint(jwtguardtest.Claims{"sub": "carol"})
-	for _, tok := range []string{alice1, alice2, bob, noJTI} {
-		if code, _ := do(tok); code != http.StatusNoContent {
-			t.Fatalf("before any revocation: status %d", code)
-		}
-	}
-	// Logout: revoke alice1 by jti (the cache holds it verified).
-	c, err := v.Verify(context.Background(), alice1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := jwtguard.RevokeClaims(context.Background(), store, c); err != nil {
-		t.Fatal(err)
-	}
-	code, chal := do(alice1)
-	if code != http.StatusUnauthorized || !strings.Contains(chal, `error_description="token revoked"`) {
-		t.Fatalf("revoked token: %d %q", code, chal)
-	}
-	if code, _ := do(alice2); code != http.StatusNoContent {
-		t.Fatalf("alice's other token: %d", code)
-	}
-	// Logout everywhere for alice.
-	if err := store.RevokeSubject(context.Background(), "alice", now); err != nil {
-		t.Fatal(err)
-	}
-	if code, _ := do(alice2); code != http.StatusUnauthorized {
-		t.Fatalf("after RevokeSubject: %d", code)
-	}
-	fresh := iss.Mint(jwtguardtest.Claims{"sub": "alice", "jti": "a3", "iat": float64(now.Add(time.Second).UnixMilli()) / 1000})
-	if code, _ := do(fresh); code != http.StatusNoContent {
-		t.Fatalf("token issued after RevokeSubject: %d", code)
-	}
-	if code, _ := do(bob); code != http.StatusNoContent {
-		t.Fatalf("bob: %d", code)
-	}
-	// A token without jti is accepted (documented) and still revocable by
-	// subject; WithRequiredClaims("jti") refuses it.
-	if code, _ := do(noJTI); code != http.StatusNoContent {
-		t.Fatalf("token without jti: %d", code)
-	}
-	if err := store.RevokeSubject(context.Background(), "carol", now.Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if code, _ := do(noJTI); code != http.StatusUnauthorized {
-		t.Fatalf("token without jti after RevokeSubject: %d", code)
-	}
-	strict := iss.Verifier(t, jwtguard.WithRevocation(store), jwtguard.WithRequiredClaims("jti"))
-	if _, err := strict.Verify(context.Background(), iss.Mint(jwtguardtest.Claims{"sub": "dave"})); !errors.Is(err, jwtguard.ErrMissingClaim) {
-		t.Fatalf("WithRequiredClaims(jti): err %v, want ErrMissingClaim", err)
-	}
-}
-
-// BenchmarkMemoryStoreIsRevoked measures one lookup (jti + subject) in a
-// store holding 100 000 entries.
-func BenchmarkMemoryStoreIsRevoked(b *testing.B) {
-	ctx := context.Background()
-	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
-	exp := time.Now().Add(time.Hour)
-	for i := range 100_000 {
-		_ = s.RevokeToken(ctx, fmt.Sprintf("jti-%d", i), exp)
-	}
-	_ = s.RevokeSubject(ctx, "someone-else", time.Now())
-	c := &jwtguard.Claims{ID: "not-revoked", Subject: "user-1", IssuedAt: time.Now()}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if ok, _ := s.IsRevoked(ctx, c); ok {
-				b.Fatal("revoked")
-			}
-		}
-	})
-}
-
-// BenchmarkMemoryStoreRevokeToken measures recording a revocation.
-func BenchmarkMemoryStoreRevokeToken(b *testing.B) {
-	ctx := context.Background()
-	s := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{MaxEntries: 10_000_000})
-	exp := time.Now().Add(time.Hour)
-	keys := make([]string, 1<<16)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("jti-%d", i)
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		_ = s.RevokeToken(ctx, keys[i&(len(keys)-1)], exp)
-		i++
-	}
-}
-
-// BenchmarkVerifyRevocationMemory measures Verify with the memory store,
-// cold (signature checked every time) and warm (verified-token cache).
-func BenchmarkVerifyRevocationMemory(b *testing.B) {
-	iss := jwtguardtest.NewIssuer(b)
-	store := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
-	ctx := context.Background()
-	for i := range 10_000 {
-		_ = store.RevokeToken(ctx, fmt.Sprintf("jti-%d", i), time.Now().Add(time.Hour))
-	}
-	tok := iss.Mint(jwtguardtest.Claims{"jti": "live-token"}, jwtguardtest.WithAlg("ES256"))
-	for _, bc := range []struct {
-		name string
-		opts []jwtguard.Option
-	}{
-		{"none/cold", nil},
-		{"memory/cold", []jwtguard.Option{jwtguard.WithRevocation(store)}},
-		{"none/warm", []jwtguard.Option{jwtguard.WithCache(1000, time.Minute)}},
-		{"memory/warm", []jwtguard.Option{jwtguard.WithRevocation(store), jwtguard.WithCache(1000, time.Minute)}},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			v := iss.Verifier(b, bc.opts...)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := v.Verify(ctx, tok); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,15 +1,49 @@
 // Package jwtguard verifies JWT bearer tokens for HTTP services: it takes the
 // token from the request (Authorization header or cookie), checks signature,
-// algorithm, issuer, audience, expiry and revocation against cached keys
-// (JWKS, OIDC discovery or static keys), and puts typed [Claims] in the
-// request context. Adapters for net/http (and chi), Echo and Gin live in
-// sub-packages.
+// algorithm, issuer, audience, expiry and revocation against cached keys,
+// and puts typed [Claims] in the request context. Adapters for net/http (and
+// chi), Echo and Gin live in sub-packages.
+//
+// # Trust model
+//
+// A verifier trusts a list of issuers. Each [Issuer] entry carries
+// everything that is per issuer: its exact iss, a [KeySource] (remote
+// [JWKS], OIDC [Discovery], [StaticKeys], an [HMAC] secret), audiences,
+// algorithms, a [ClaimMap] for roles, scopes, permissions and tenant,
+// required claims, token-use checks and allowed calling clients. A token is
+// routed to one entry by its iss, before any network request, and judged by
+// that entry alone. [WithIssuer] is the one-line form of a one-entry list;
+// [Trust] adds hand-made entries or identity-provider profiles, which return
+// the same value; [WithIssuerResolver] returns entries at run time.
 //
 // It is secure by default (RFC 8725): the algorithm allowlist comes from
 // configuration, never from the token; issuer and audience are required;
 // exp is required; unknown critical headers, JWE, non-canonical encodings
 // and duplicate JSON members are refused; and [New] fails, naming the
 // option, when a required setting is missing.
+//
+// # Errors
+//
+// Every failure is an *[Error] wrapping one sentinel (ErrTokenExpired,
+// ErrInvalidSignature, ...). One table gives each sentinel its HTTP status,
+// RFC 6750 challenge and error code; [WriteError] writes it. An error that
+// wraps no sentinel (a custom extractor's or policy's plain error is the
+// only source) is answered 500 by [WriteError] and [AsError], except that
+// [Authorize] treats any policy error as a denial (403).
+//
+// # Files
+//
+// Dependencies between the package's files run one way, each file using
+// only those before it: errors.go (the error table) ← claims.go (Claims,
+// claim paths, parsing) ← extractor.go, policy.go, revocation.go,
+// introspection.go, issuer.go (interfaces and plain data) ← options.go (what
+// the options record) ← keysource.go (running key sources) ← entry.go
+// (issuer entries as New builds them, and how they judge claims) ←
+// resolver.go (entries made at run time) ← trust.go (routing a token to its
+// entry) ← verifier.go (New, Verify, Authenticate). Machinery lives in
+// internal packages that never import this one: internal/jose (token
+// decoding, algorithms, keys), internal/jwks (remote key sets),
+// internal/cache (the bounded cache), internal/strictjson.
 package jwtguard
 
 import (
@@ -22,42 +56,41 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jwtguard/jwtguard/internal/cache"
+	"github.com/jwtguard/jwtguard/internal/jose"
 )
 
 // Verifier verifies tokens. It is safe for concurrent use. Create it with
-// [New] and stop its background key refresh with [Verifier.Close].
+// [New] and stop its background key refreshes with [Verifier.Close].
 type Verifier struct {
-	cfg       *config
-	algs      map[string]*algSpec
-	issuers   map[string]*issuerEntry // multi-issuer mode (WithIssuers)
-	source    keySource               // single-source mode
-	issuerSet []string
-	audiences []string
-	paths     claimPaths
-	extractor Extractor
-	coop      *http.CrossOriginProtection
-	log       *slog.Logger
-	cache     *tokenCache
+	algs         map[string]*jose.Alg
+	trust        *trustTable
+	leeway       time.Duration
+	now          func() time.Time
+	maxSize      int // the largest size any entry accepts
+	extractor    Extractor
+	coop         *http.CrossOriginProtection
+	log          *slog.Logger // rejections; nil: not logged
+	opLog        *slog.Logger // operator events
+	cache        *cache.Map[cachedClaims]
+	cacheTTL     time.Duration
+	revocation   RevocationStore
+	revokeOpen   bool
+	introspector Introspector
+	realm        string
 
 	closeOnce sync.Once
 }
 
-// issuerEntry is one trusted issuer in multi-issuer mode.
-type issuerEntry struct {
-	iss       string
-	src       keySource
-	audiences []string
-	algs      map[string]*algSpec
-}
-
-// New returns a Verifier configured by opts. It validates the configuration
-// and fails, naming the option, when a required setting is missing: a key
-// source, WithAlgorithms, WithIssuer and WithAudience (the last two can be
-// waived only with WithoutIssuerCheck / WithoutAudienceCheck). New does not
-// wait for the network: remote keys load in the background (see
-// [Verifier.Ready]).
+// New returns a Verifier configured by opts. It checks every setting in one
+// place and fails, naming the option, when one is invalid or missing: an
+// issuer (WithIssuer, Trust or WithIssuerResolver), WithAlgorithms, and an
+// audience for every entry (its own Audiences, or WithAudience; waived only
+// by WithoutAudienceCheck). New does not wait for the network: remote keys
+// load in the background (see [Verifier.Ready]).
 func New(opts ...Option) (*Verifier, error) {
-	cfg := defaultConfig()
+	cfg := &config{}
 	var errs []error
 	for _, o := range opts {
 		if o == nil {
@@ -68,123 +101,186 @@ func New(opts ...Option) (*Verifier, error) {
 			errs = append(errs, err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	if cfg.log == nil {
-		cfg.log = slog.New(slog.DiscardHandler)
+	// Settings are checked as a whole even when some option failed, so
+	// every problem is reported at once.
+	return build(cfg, errs)
+}
+
+// build validates cfg as a whole and builds every runtime object. errs are
+// the options' own errors; with any, nothing is started.
+func build(cfg *config, errs []error) (*Verifier, error) {
+	fail := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	v := &Verifier{
-		cfg:       cfg,
-		algs:      make(map[string]*algSpec, len(cfg.algs)),
-		audiences: slices.Clone(cfg.audiences),
-		paths:     claimPaths{role: cfg.roleClaim, tenant: cfg.tenantClaim, scope: cfg.scopeClaim},
-		extractor: cfg.extractor,
-		log:       cfg.log,
+		leeway:       defaultLeeway,
+		now:          time.Now,
+		maxSize:      defaultMaxTokenSize,
+		extractor:    cfg.extractor,
+		log:          cfg.log,
+		opLog:        cfg.log,
+		revocation:   cfg.revocation,
+		revokeOpen:   cfg.revocationOpen,
+		introspector: cfg.introspector,
+		realm:        cfg.realm,
 	}
-	if cfg.extractor == nil {
+	if v.opLog == nil {
+		v.opLog = slog.Default()
+	}
+	if cfg.given["WithLeeway"] {
+		if cfg.leeway < 0 || cfg.leeway > maxLeeway {
+			fail(optErr("WithLeeway", "%s is outside [0, %s]", cfg.leeway, maxLeeway))
+		}
+		v.leeway = cfg.leeway
+	}
+	if cfg.given["WithClock"] {
+		if cfg.now == nil {
+			fail(optErr("WithClock", "nil clock"))
+		} else {
+			v.now = cfg.now
+		}
+	}
+	if cfg.given["WithExtractor"] && isNil(cfg.extractor) {
+		fail(optErr("WithExtractor", "nil extractor"))
+	}
+	if v.extractor == nil {
 		v.extractor = FromAuthHeader()
 	}
-	for _, a := range cfg.algs {
-		v.algs[a] = supportedAlgs[a]
+	if cfg.given["WithLogger"] && cfg.log == nil {
+		fail(optErr("WithLogger", "nil logger"))
+	}
+	if cfg.given["WithRevocation"] {
+		if isNil(cfg.revocation) {
+			fail(optErr("WithRevocation", "nil store (check the error of the store's constructor before using it)"))
+			v.revocation = nil
+		} else {
+			fail(checkStoreTolerances(cfg.revocation, v.leeway))
+		}
+	}
+	if cfg.revocationOpen && v.revocation == nil {
+		fail(errors.New("jwtguard: WithInsecureRevocationFailOpen needs WithRevocation"))
+	}
+	if cfg.given["WithIntrospection"] && isNil(cfg.introspector) {
+		fail(optErr("WithIntrospection", "nil introspector"))
+		v.introspector = nil
+	}
+	if cfg.given["WithCache"] {
+		switch {
+		case cfg.cacheSize < 0 || cfg.cacheSize > 10_000_000:
+			fail(optErr("WithCache", "size %d is outside [0, 10000000]", cfg.cacheSize))
+		case cfg.cacheSize > 0 && (cfg.cacheTTL <= 0 || cfg.cacheTTL > 24*time.Hour):
+			fail(optErr("WithCache", "ttl %s is outside (0, 24h]", cfg.cacheTTL))
+		case cfg.cacheSize > 0:
+			// A verified token's tail is its signature, which its holder
+			// cannot choose: hashing 16 bytes picks the shard.
+			v.cache = cache.New[cachedClaims](cfg.cacheSize, 16)
+			v.cacheTTL = cfg.cacheTTL
+		}
+	}
+	// Cross-origin protection: trusted origins are checked even when the
+	// protection is off, so a typo is never silently accepted.
+	coop := http.NewCrossOriginProtection()
+	for _, o := range cfg.trustedOrigins {
+		if err := coop.AddTrustedOrigin(o); err != nil {
+			fail(optErr("WithTrustedOrigins", "%v", err))
+		}
+	}
+	if cfg.noCrossOrigin && len(cfg.trustedOrigins) > 0 {
+		fail(errors.New("jwtguard: WithTrustedOrigins and WithoutCrossOriginProtection contradict each other"))
 	}
 	if !cfg.noCrossOrigin {
-		v.coop = http.NewCrossOriginProtection()
-		for _, o := range cfg.trustedOrigins {
-			if err := v.coop.AddTrustedOrigin(o); err != nil {
-				return nil, optErr("WithTrustedOrigins", "%v", err)
-			}
-		}
+		v.coop = coop
 	}
-	if cfg.cacheSize > 0 {
-		v.cache = newTokenCache(cfg.cacheSize, cfg.cacheTTL)
+	// Algorithms.
+	v.algs = map[string]*jose.Alg{}
+	if len(cfg.algs) == 0 {
+		fail(errors.New(`jwtguard: no algorithms configured: add WithAlgorithms("RS256", ...)`))
 	}
-	if len(cfg.issuerConfigs) > 0 || cfg.resolver != nil {
-		if err := v.setupIssuers(); err != nil {
-			v.Close()
-			return nil, err
+	for _, a := range cfg.algs {
+		if strings.EqualFold(a, "none") {
+			fail(optErr("WithAlgorithms", `"none" is never allowed (RFC 8725 §3.1)`))
+			continue
 		}
-		return v, nil
+		spec, ok := jose.LookupAlg(a)
+		if !ok {
+			fail(optErr("WithAlgorithms", "unsupported algorithm %q (supported: %s)", a, strings.Join(jose.SupportedAlgs(), ", ")))
+			continue
+		}
+		v.algs[a] = spec
 	}
-	v.issuerSet = slices.Clone(cfg.issuers)
-	switch {
-	case len(cfg.jwksURLs) == 1:
-		src, err := cfg.remoteKeySource(cfg.jwksURLs[0], "")
+	if cfg.given["WithRemoteKeys"] {
+		fail(checkRemoteKeys(cfg.remote))
+	}
+	if cfg.skipAudience && len(cfg.audiences) > 0 {
+		fail(errors.New("jwtguard: WithAudience and WithoutAudienceCheck contradict each other"))
+	}
+	// The issuer entries are checked even when other settings failed, so
+	// a developer fixes the configuration in one round; no key source is
+	// started then.
+	sources := &sourceSet{remote: cfg.remote, algs: v.algs, now: v.now, log: v.opLog}
+	t, err := newTrustTable(cfg, sources, v.maxSize, len(errs) > 0)
+	if len(errs) > 0 {
 		if err != nil {
-			return nil, optErr("WithJWKS", "%v", err)
+			errs = append(errs, err)
+		} else {
+			t.close()
 		}
-		v.source = src
-	case len(cfg.discoveryURLs) == 1:
-		iss := cfg.discoveryURLs[0]
-		src, err := cfg.remoteKeySource("", iss)
-		if err != nil {
-			return nil, optErr("WithDiscovery", "%v", err)
-		}
-		if !slices.Contains(v.issuerSet, iss) {
-			v.issuerSet = append(v.issuerSet, iss)
-		}
-		v.source = src
-	default:
-		keys, err := cfg.buildStaticKeys()
-		if err != nil {
-			return nil, err
-		}
-		v.source = newStaticSource(keys)
+		return nil, errors.Join(errs...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.trust = t
+	for _, e := range t.static {
+		v.maxSize = max(v.maxSize, e.maxSize)
 	}
 	return v, nil
 }
 
-// discoveryURL returns the OpenID Provider configuration URL for an issuer
-// (OpenID Connect Discovery 1.0 §4).
-func discoveryURL(issuer string, insecureHTTP bool) (string, error) {
-	if _, err := checkRemoteURL(issuer, insecureHTTP); err != nil {
-		return "", err
+// checkStoreTolerances refuses a revocation store whose grace or clock-skew
+// tolerance is shorter than the leeway: a revoked token would become valid
+// again in the gap.
+func checkStoreTolerances(store RevocationStore, leeway time.Duration) error {
+	var errs []error
+	if g, ok := store.(interface{ Grace() time.Duration }); ok && g.Grace() < leeway {
+		errs = append(errs, fmt.Errorf("jwtguard: WithRevocation: the store's grace (%s) is shorter than WithLeeway (%s): a revoked token would be accepted again between exp+grace and exp+leeway; raise the store's grace or lower the leeway", g.Grace(), leeway))
 	}
-	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration", nil
+	if s, ok := store.(interface{ Skew() time.Duration }); ok && s.Skew() < leeway {
+		errs = append(errs, fmt.Errorf("jwtguard: WithRevocation: the store's clock-skew tolerance (%s) is shorter than WithLeeway (%s): a token minted just before a subject's revocation by a provider whose clock runs ahead would survive it; raise the store's skew or lower the leeway", s.Skew(), leeway))
+	}
+	return errors.Join(errs...)
+}
+
+// isNil reports whether v is nil or a typed nil pointer in an interface
+// ((*redis.Store)(nil)), which would panic on first use.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	return isNilPointer(v)
 }
 
 // Close stops background key refreshes. Verify keeps working with the keys
-// already loaded.
+// already loaded; nothing is fetched after Close.
 func (v *Verifier) Close() error {
-	v.closeOnce.Do(func() {
-		if v.source != nil {
-			v.source.close()
-		}
-		for _, e := range v.issuers {
-			e.src.close()
-		}
-		if v.cfg.resolver != nil {
-			v.cfg.resolver.close()
-		}
-	})
+	v.closeOnce.Do(func() { v.trust.close() })
 	return nil
 }
 
-// Ready blocks until every key source has loaded a key set, or ctx ends
-// (then it returns an error wrapping [ErrKeysUnavailable]). Use it in
-// readiness probes; Verify does not need it.
+// Ready blocks until every statically configured key source has loaded a
+// key set, or ctx ends: then it returns an error wrapping
+// [ErrKeysUnavailable] that says which issuer is not ready and why (its
+// last fetch error). Use it in readiness probes; Verify does not need it.
 func (v *Verifier) Ready(ctx context.Context) error {
-	if v.source != nil {
-		return v.source.ready(ctx)
-	}
-	for _, e := range v.issuers {
-		if err := e.src.ready(ctx); err != nil {
-			return fmt.Errorf("issuer %s: %w", e.iss, err)
-		}
-	}
-	return nil
+	return v.trust.ready(ctx)
 }
-
-// Realm returns the realm configured with [WithRealm].
-func (v *Verifier) Realm() string { return v.cfg.realm }
 
 // WriteError writes the RFC 6750 response for err with this verifier's
 // realm. See the package-level [WriteError].
 func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
-	WriteError(w, v.cfg.realm, err)
+	WriteError(w, v.realm, err)
 }
 
 // Verify checks token and returns its claims. Every error is an *[Error]
@@ -192,8 +288,8 @@ func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	var c *Claims
 	var err error
-	if v.cfg.introspection != nil {
-		c, err = v.verifyWithIntrospection(ctx, token) // introspection.go
+	if v.introspector != nil {
+		c, err = v.verifyWithIntrospection(ctx, token)
 	} else {
 		c, err = v.verify(ctx, token)
 	}
@@ -203,202 +299,155 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return c, nil
 }
 
-// sentinelDesc gives the developer-facing description for each class.
-var sentinelDesc = map[error]string{
-	ErrTokenTooLarge:         "token is larger than the size limit",
-	ErrMalformedToken:        "token is malformed",
-	ErrAlgorithmNotAllowed:   "signing algorithm is not allowed",
-	ErrKeyNotFound:           "no key matches the token's key id and algorithm",
-	ErrInvalidSignature:      "signature is invalid",
-	ErrInvalidTokenType:      "token type (typ) is not accepted",
-	ErrInvalidClaim:          "a claim has an invalid type or value",
-	ErrMissingClaim:          "a required claim is missing",
-	ErrTokenExpired:          "token is expired",
-	ErrTokenNotYetValid:      "token is not valid yet",
-	ErrTokenIssuedInFuture:   "token is issued in the future",
-	ErrInvalidIssuer:         "issuer is not accepted",
-	ErrInvalidAudience:       "audience is not accepted",
-	ErrTokenRevoked:          "token revoked",
-	ErrRevocationUnavailable: "revocation status cannot be checked; try again later",
-	ErrKeysUnavailable:       "verification keys are not available yet; try again later",
-	ErrInvalidRequest:        "the request is malformed",
-	ErrCrossOrigin:           "cookie credentials are not accepted on cross-origin unsafe requests",
-	ErrForbidden:             "access denied",
-}
-
-var sentinels = []error{ErrTokenTooLarge, ErrMalformedToken, ErrAlgorithmNotAllowed, ErrKeyNotFound,
-	ErrInvalidSignature, ErrInvalidTokenType, ErrInvalidClaim, ErrMissingClaim, ErrTokenExpired,
-	ErrTokenNotYetValid, ErrTokenIssuedInFuture, ErrInvalidIssuer, ErrInvalidAudience, ErrTokenRevoked,
-	ErrRevocationUnavailable, ErrKeysUnavailable}
-
-// reject turns an internal error into an *Error and logs it.
+// reject turns an error into an *Error and logs it.
 func (v *Verifier) reject(ctx context.Context, err error, c *Claims) *Error {
-	var e *Error
-	if !errors.As(err, &e) {
-		var sentinel error = ErrMalformedToken
-		for _, s := range sentinels {
-			if errors.Is(err, s) {
-				sentinel = s
-				break
-			}
-		}
-		e = newError(sentinel, sentinelDesc[sentinel])
-		e.Err = err
-		if !errors.Is(err, sentinel) {
-			e.Err = fmt.Errorf("%w: %v", sentinel, err)
-		}
-		// A few classes say which claim, from a fixed vocabulary.
-		if errors.Is(err, ErrMissingClaim) || errors.Is(err, ErrInvalidClaim) {
-			e.Description = safeDetail(err, e.Description)
-		}
-	}
-	if v.log.Enabled(ctx, slog.LevelInfo) {
+	e := AsError(err)
+	if v.log != nil && v.log.Enabled(ctx, slog.LevelInfo) {
 		attrs := []slog.Attr{slog.String("reason", err.Error())}
 		if c != nil {
-			attrs = append(attrs, slog.String("alg", truncate(c.Algorithm)), slog.String("kid", truncate(c.KeyID)),
-				slog.String("iss", truncate(c.Issuer)), slog.String("sub", truncate(c.Subject)))
+			attrs = append(attrs, slog.String("alg", jose.Truncate(c.Algorithm)), slog.String("kid", jose.Truncate(c.KeyID)),
+				slog.String("iss", jose.Truncate(c.Issuer)), slog.String("sub", jose.Truncate(c.Subject)))
 		}
 		v.log.LogAttrs(ctx, slog.LevelInfo, "jwtguard: token rejected", attrs...)
 	}
 	return e
 }
 
-// safeDetail appends the claim name from an error of the form
-// "sentinel: name ..." when the name is a plain identifier.
-func safeDetail(err error, base string) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		detail := msg[i+2:]
-		if len(detail) <= 64 && quoteSafe(detail) == detail {
-			return base + ": " + detail
-		}
-	}
-	return base
+// cachedClaims is a verified-token cache entry.
+type cachedClaims struct {
+	c  *Claims
+	ks *jose.KeySet // the key set that verified the token
+	e  *entry
 }
 
 // verify runs every check. On error it may return partially-filled claims
 // (for logging only).
 func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
-	if len(token) > v.cfg.maxTokenSize {
-		return nil, ErrTokenTooLarge
+	if len(token) > v.maxSize {
+		return nil, newError(ErrTokenTooLarge, "")
 	}
 	if token == "" {
 		return nil, newError(ErrNoToken, "")
 	}
-	now := v.cfg.now()
+	now := v.now()
 	if v.cache != nil {
-		if cached, ok := v.cache.get(token, now); ok {
-			// A shallow copy, so a handler that edits its Claims cannot
-			// change what later requests see.
-			cp := *cached
-			c := &cp
-			if err := v.checkTimes(c, now); err != nil {
-				return c, err
+		if hit, ok := v.cache.Get(token, now); ok {
+			fresh := true
+			if hit.e.resolved {
+				// The resolver is asked for every token, hits included: an
+				// issuer it no longer trusts loses its cached tokens, and a
+				// changed answer has them verified again.
+				e, err := v.trust.route(ctx, hit.c)
+				if err != nil {
+					v.cache.DeleteIf(token, func(x cachedClaims) bool { return x.c == hit.c })
+					return nil, err
+				}
+				fresh = e == hit.e
 			}
-			if err := v.checkRevocation(ctx, c); err != nil {
-				return c, err
+			if ks, err := hit.e.src.current(); fresh && err == nil && ks == hit.ks {
+				// A shallow copy, so a handler that edits its Claims cannot
+				// change what later requests see.
+				cp := *hit.c
+				c := &cp
+				if err := v.checkTimes(c, now); err != nil {
+					return c, err
+				}
+				if err := v.checkRevocation(ctx, c); err != nil {
+					return c, err
+				}
+				return c, nil
 			}
-			return c, nil
+			v.cache.DeleteIf(token, func(x cachedClaims) bool { return x.c == hit.c })
 		}
 	}
-	hs, ps, ss, ok := splitToken(token)
+	hs, ps, ss, ok := jose.Split(token)
 	if !ok {
 		if strings.Count(token, ".") == 4 {
-			return nil, fmt.Errorf("%w: JWE (encrypted) tokens are not accepted", ErrMalformedToken)
+			return nil, malformed(errors.New("JWE (encrypted) tokens are not accepted"))
 		}
-		return nil, fmt.Errorf("%w: a JWS must have three dot-separated parts", ErrMalformedToken)
+		return nil, malformed(errors.New("a JWS must have three dot-separated parts"))
 	}
-	hdr, err := decodeHeader(hs)
+	hdr, err := jose.DecodeHeader(hs)
 	if err != nil {
-		return nil, err
+		return nil, malformed(err)
 	}
-	spec, allowed := v.algs[hdr.alg]
+	spec, allowed := v.algs[hdr.Alg]
 	if !allowed {
-		return nil, fmt.Errorf("%w: %q", ErrAlgorithmNotAllowed, truncate(hdr.alg))
+		return nil, newError(ErrAlgorithmNotAllowed, "")
 	}
-	if decodedLen(len(ps)) < 0 || decodedLen(len(ss)) < 0 {
-		return nil, fmt.Errorf("%w: %v", ErrMalformedToken, errBase64)
+	if jose.DecodedLen(len(ps)) < 0 || jose.DecodedLen(len(ss)) < 0 {
+		return nil, malformed(jose.ErrBase64)
 	}
 	var sbuf [512]byte
-	sig, err := appendBase64(sbuf[:0], ss)
+	sig, err := jose.AppendBase64(sbuf[:0], ss)
 	if err != nil {
-		return nil, fmt.Errorf("%w: signature: %v", ErrMalformedToken, err)
+		return nil, malformed(fmt.Errorf("signature: %w", err))
 	}
 	if len(sig) == 0 {
-		return nil, fmt.Errorf("%w: empty signature", ErrInvalidSignature)
+		return nil, newError(fmt.Errorf("%w: empty signature", ErrInvalidSignature), "")
 	}
-	payload, err := appendBase64(make([]byte, 0, decodedLen(len(ps))), ps)
+	payload, err := jose.AppendBase64(make([]byte, 0, jose.DecodedLen(len(ps))), ps)
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", ErrMalformedToken, err)
+		return nil, malformed(fmt.Errorf("payload: %w", err))
 	}
-	c, err := parseClaims(payload, &v.paths, v.cfg.requiredClaims)
+	var slotBuf [maxWantedSlots][]byte
+	slots := v.trust.slots(&slotBuf)
+	c, err := parseRegistered(payload, v.trust.want, slots)
 	if err != nil {
 		return nil, err
 	}
-	c.Algorithm, c.KeyID, c.TokenType = hdr.alg, hdr.kid, hdr.typ
+	c.Algorithm, c.KeyID, c.TokenType = hdr.Alg, hdr.Kid, hdr.Typ
 
-	// Choose the key source (by issuer in multi-issuer mode) and verify.
-	src, audiences := v.source, v.audiences
-	if v.issuers != nil {
-		e, err := v.issuerFor(ctx, c.Issuer) // issuers.go
-		if err != nil {
-			return c, err
-		}
-		if e.algs != nil {
-			if spec, ok = e.algs[hdr.alg]; !ok {
-				return c, fmt.Errorf("%w: not allowed for this issuer", ErrAlgorithmNotAllowed)
-			}
-		}
-		src = e.src
-		if e.audiences != nil {
-			audiences = e.audiences
+	// Route to the issuer entry, before any network request.
+	e, err := v.trust.route(ctx, c)
+	if err != nil {
+		return c, err
+	}
+	if len(token) > e.maxSize {
+		return c, newError(ErrTokenTooLarge, "")
+	}
+	if e.algs != nil {
+		if spec, ok = e.algs[hdr.Alg]; !ok {
+			return c, newError(ErrAlgorithmNotAllowed, "the algorithm is not allowed for this issuer")
 		}
 	}
-	ks, err := src.current()
+	ks, err := e.keys(ctx)
 	if err != nil {
 		return c, err
 	}
 	msg := token[:len(hs)+1+len(ps)]
-	var kbuf [maxKeysTried]*verifyKey
-	cands := ks.candidates(hdr.kid, spec, kbuf[:0])
-	if len(cands) == 0 && hdr.kid != "" && !ks.hasKid(hdr.kid) {
+	var kbuf [jose.MaxKeysTried]*jose.Key
+	cands := ks.Candidates(hdr.Kid, spec, kbuf[:0])
+	if len(cands) == 0 && hdr.Kid != "" && !ks.HasKid(hdr.Kid) {
 		// Unknown kid: maybe the provider rotated keys. Refresh (rate
 		// limited, shared with concurrent callers) and look again.
-		src.refreshUnknownKid(ctx)
-		if ks2, err := src.current(); err == nil && ks2 != ks {
+		e.src.refreshUnknownKid(ctx, hdr.Kid)
+		if ks2, err := e.src.current(); err == nil && ks2 != ks {
 			ks = ks2
-			cands = ks.candidates(hdr.kid, spec, kbuf[:0])
+			cands = ks.Candidates(hdr.Kid, spec, kbuf[:0])
 		}
 	}
 	if len(cands) == 0 {
-		if hdr.kid != "" && ks.hasKid(hdr.kid) {
-			return c, fmt.Errorf("%w: the key with this kid cannot be used with %s", ErrAlgorithmNotAllowed, spec.name)
+		if hdr.Kid != "" && ks.HasKid(hdr.Kid) {
+			return c, newError(ErrAlgorithmNotAllowed, "the key with this kid cannot be used with this algorithm")
 		}
-		return c, ErrKeyNotFound
+		return c, newError(ErrKeyNotFound, "")
 	}
 	verified := false
-	m := stringBytes(msg) // read-only view of the signing input, no copy
+	m := jose.StringBytes(msg) // read-only view of the signing input, no copy
 	for _, k := range cands {
-		if verifySig(spec, k, m, sig) {
+		if jose.Verify(spec, k, m, sig) {
 			verified = true
 			break
 		}
 	}
 	if !verified {
-		return c, ErrInvalidSignature
+		return c, newError(ErrInvalidSignature, "")
 	}
+	e.proven()
 
 	// The signature is genuine; now judge the claims.
-	if v.cfg.tokenType != "" {
-		typ := strings.TrimPrefix(strings.ToLower(hdr.typ), "application/")
-		if typ != v.cfg.tokenType {
-			return c, ErrInvalidTokenType
-		}
-	}
-	if v.issuers == nil && !v.cfg.skipIssuer && !slices.Contains(v.issuerSet, c.Issuer) {
-		return c, ErrInvalidIssuer
-	}
-	if err := v.checkAudience(c, audiences); err != nil {
+	if err := e.judge(c, payload, slots); err != nil {
 		return c, err
 	}
 	if err := v.checkTimes(c, now); err != nil {
@@ -408,79 +457,148 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return c, err
 	}
 	if v.cache != nil {
-		// Cache a copy: the caller owns c and may edit it.
-		cp := *c
-		v.cache.put(token, &cp, src, ks, now)
+		v.store(token, c, ks, e, now)
 	}
 	return c, nil
 }
 
-// checkAudience requires aud to contain one of audiences (RFC 7519 §4.1.3),
-// unless WithoutAudienceCheck left audiences nil.
-func (v *Verifier) checkAudience(c *Claims, audiences []string) error {
-	if v.cfg.skipAudience && audiences == nil {
-		return nil
+// malformed classifies an internal/jose error.
+func malformed(err error) error {
+	return newError(fmt.Errorf("%w: %v", ErrMalformedToken, err), "")
+}
+
+// store puts a copy of c in the verified-token cache.
+func (v *Verifier) store(token string, c *Claims, ks *jose.KeySet, e *entry, now time.Time) {
+	until := now.Add(v.cacheTTL)
+	if c.ExpiresAt.Before(until) {
+		until = c.ExpiresAt
 	}
-	if len(c.Audience) == 0 {
-		return fmt.Errorf("%w: token has no aud", ErrInvalidAudience)
+	if !now.Before(until) {
+		return
 	}
-	for _, a := range c.Audience {
-		if slices.Contains(audiences, a) {
-			return nil
-		}
-	}
-	return ErrInvalidAudience
+	cp := *c
+	// A caller that appends to its copy's slices must not write into the
+	// arrays the cached claims share.
+	cp.Audience, cp.Roles, cp.Scopes = slices.Clip(cp.Audience), slices.Clip(cp.Roles), slices.Clip(cp.Scopes)
+	cp.Permissions, cp.Tenants = slices.Clip(cp.Permissions), slices.Clip(cp.Tenants)
+	c.Audience, c.Roles, c.Scopes, c.Permissions, c.Tenants = cp.Audience, cp.Roles, cp.Scopes, cp.Permissions, cp.Tenants
+	v.cache.Put(token, cachedClaims{c: &cp, ks: ks, e: e}, until)
 }
 
 // checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4-6).
 func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
-	l := v.cfg.leeway
+	l := v.leeway
 	if !now.Before(c.ExpiresAt.Add(l)) {
-		return ErrTokenExpired
+		return newError(ErrTokenExpired, "")
 	}
 	if !c.NotBefore.IsZero() && now.Add(l).Before(c.NotBefore) {
-		return ErrTokenNotYetValid
+		return newError(ErrTokenNotYetValid, "")
 	}
 	if !c.IssuedAt.IsZero() && now.Add(l).Before(c.IssuedAt) {
-		return ErrTokenIssuedInFuture
+		return newError(ErrTokenIssuedInFuture, "")
 	}
 	return nil
 }
 
 func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
-	store := v.cfg.revocation
-	if store == nil {
+	if v.revocation == nil {
 		return nil
 	}
-	revoked, err := store.IsRevoked(ctx, c)
+	revoked, err := v.revocation.IsRevoked(ctx, c)
 	if err != nil {
-		if v.cfg.revocationOpen {
-			v.log.Warn("jwtguard: revocation store failed; accepting token (fail-open)", slog.String("error", err.Error()))
+		if v.revokeOpen {
+			v.opLog.Warn("jwtguard: revocation store failed; accepting token (fail-open)", slog.String("error", err.Error()))
 			return nil
 		}
-		return fmt.Errorf("%w: %v", ErrRevocationUnavailable, err)
+		return newError(fmt.Errorf("%w: %v", ErrRevocationUnavailable, err), "")
 	}
 	if revoked {
-		return ErrTokenRevoked
+		return newError(ErrTokenRevoked, "")
 	}
 	return nil
 }
 
 // Authenticate extracts the token from r with the configured [Extractor] and
 // verifies it. A token taken from a cookie on an unsafe method is accepted
-// only if the request passes cross-origin protection.
+// only if the request passes cross-origin protection. Every error is an
+// *[Error]; a request with no credentials gives one wrapping [ErrNoToken].
 func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
-	tok, src, err := v.extractor.Extract(r)
+	cred, err := v.extractor.Extract(r)
 	if err != nil {
-		return nil, AsError(err)
+		e := AsError(err)
+		if e.Status == http.StatusInternalServerError {
+			v.opLog.Error("jwtguard: the extractor failed", slog.String("error", err.Error()))
+		}
+		return nil, e
 	}
-	if tok == "" {
+	if cred.Token == "" {
 		return nil, newError(ErrNoToken, "")
 	}
-	if src == SourceCookie && v.coop != nil {
+	if cred.Source == "cookie" && v.coop != nil {
 		if err := v.coop.Check(r); err != nil {
-			return nil, newError(ErrCrossOrigin, "cookie credentials are not accepted on cross-origin unsafe requests")
+			return nil, newError(ErrCrossOrigin, "")
 		}
 	}
-	return v.Verify(r.Context(), tok)
+	return v.Verify(r.Context(), cred.Token)
+}
+
+// verifyWithIntrospection is Verify's path when WithIntrospection is set.
+func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*Claims, error) {
+	if isCompactJWS(token) && v.trust.hasEntries() {
+		c, err := v.verify(ctx, token)
+		if err != nil {
+			return c, err
+		}
+		active, _, err := v.introspect(ctx, token, true)
+		if err != nil {
+			return c, err
+		}
+		if !active {
+			return c, newError(ErrTokenInactive, "")
+		}
+		return c, nil
+	}
+	if len(token) > v.maxSize {
+		return nil, newError(ErrTokenTooLarge, "")
+	}
+	if token == "" {
+		return nil, newError(ErrNoToken, "")
+	}
+	active, answer, err := v.introspect(ctx, token, false)
+	if err != nil {
+		return nil, err
+	}
+	if !active {
+		return nil, newError(ErrTokenInactive, "")
+	}
+	var slotBuf [maxWantedSlots][]byte
+	slots := v.trust.slots(&slotBuf)
+	c, err := parseRegistered(answer, v.trust.want, slots)
+	if err != nil {
+		return nil, err
+	}
+	c.introspected = true
+	e := v.trust.entryForIssuer(c.Issuer)
+	if e == nil {
+		return c, newError(ErrInvalidIssuer, "the introspection answer names no trusted issuer")
+	}
+	if err := e.judge(c, answer, slots); err != nil {
+		return c, err
+	}
+	return c, v.checkTimes(c, v.now())
+}
+
+// introspect asks the introspector and classifies its errors.
+func (v *Verifier) introspect(ctx context.Context, token string, jwt bool) (bool, []byte, error) {
+	active, answer, err := v.introspector.Introspect(ctx, token, jwt)
+	if err != nil {
+		if !errors.Is(err, ErrIntrospectionUnavailable) {
+			err = fmt.Errorf("%w: %v", ErrIntrospectionUnavailable, err)
+		}
+		return false, nil, newError(err, "")
+	}
+	if active && !jwt && len(answer) == 0 {
+		return false, nil, newError(fmt.Errorf("%w: an active answer without claims", ErrIntrospectionUnavailable), "")
+	}
+	return active, answer, nil
 }

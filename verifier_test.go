@@ -15,9 +15,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,10 +34,22 @@ import (
 // Shared fixtures for the root package tests: fixed time, static keys
 // generated once per test binary, and helpers that build tokens byte by byte
 // so every malformation can be expressed.
+//
+// The static verifier trusts two issuer entries, because an entry has one
+// key source: testIss verifies with the fixture's public keys
+// (StaticKeys), testIssHMAC with the fixture's HMAC secret. mint gives HS*
+// tokens whose iss is testIss the iss testIssHMAC instead (unless
+// tokenOpts.keepIss), so goodClaims serve every algorithm.
 
 const (
-	testIss = "https://issuer.example.test"
-	testAud = "https://api.example.test"
+	testIss     = "https://issuer.example.test"
+	testIssHMAC = "https://hmac.issuer.example.test"
+	testAud     = "https://api.example.test"
+
+	// defaultMaxTokenSize and maxLeeway are the documented defaults of
+	// Issuer.MaxTokenSize and WithLeeway (no longer exported).
+	defaultMaxTokenSize = 8 << 10
+	maxLeeway           = 5 * time.Minute
 )
 
 // testNow is the fixed clock of every static verifier.
@@ -52,8 +66,8 @@ var allSentinels = []error{jwtguard.ErrNoToken, jwtguard.ErrInvalidRequest, jwtg
 	jwtguard.ErrTokenTooLarge, jwtguard.ErrMalformedToken, jwtguard.ErrAlgorithmNotAllowed, jwtguard.ErrKeyNotFound,
 	jwtguard.ErrInvalidSignature, jwtguard.ErrInvalidTokenType, jwtguard.ErrInvalidClaim, jwtguard.ErrMissingClaim,
 	jwtguard.ErrTokenExpired, jwtguard.ErrTokenNotYetValid, jwtguard.ErrTokenIssuedInFuture, jwtguard.ErrInvalidIssuer,
-	jwtguard.ErrInvalidAudience, jwtguard.ErrTokenRevoked, jwtguard.ErrRevocationUnavailable, jwtguard.ErrKeysUnavailable,
-	jwtguard.ErrForbidden}
+	jwtguard.ErrInvalidAudience, jwtguard.ErrTokenRevoked, jwtguard.ErrTokenInactive, jwtguard.ErrRevocationUnavailable,
+	jwtguard.ErrIntrospectionUnavailable, jwtguard.ErrKeysUnavailable, jwtguard.ErrForbidden}
 
 type testKeySet struct {
 	rsa, rsa2              *rsa.PrivateKey
@@ -159,8 +173,7 @@ func goodClaims() map[string]any {
 	}
 }
 
-// with returns goodClaims (or base) with over applied; a nil value removes
-// the claim.
+// with returns goodClaims with over applied; a nil value removes the claim.
 func with(over map[string]any) map[string]any {
 	c := goodClaims()
 	for k, v := range over {
@@ -173,6 +186,25 @@ func with(over map[string]any) map[string]any {
 	return c
 }
 
+// issFor is the static issuer whose key signs alg.
+func issFor(alg string) string {
+	if strings.HasPrefix(alg, "HS") {
+		return testIssHMAC
+	}
+	return testIss
+}
+
+// claimsFor returns claims as minted for alg: an iss of testIss becomes
+// issFor(alg). claims is not modified.
+func claimsFor(alg string, claims map[string]any) map[string]any {
+	if claims["iss"] != testIss || issFor(alg) == testIss {
+		return claims
+	}
+	c := maps.Clone(claims)
+	c["iss"] = issFor(alg)
+	return c
+}
+
 // tokenOpts tweaks how mint builds a token.
 type tokenOpts struct {
 	hdr     map[string]any // merged over {"alg", "kid"}; nil value removes
@@ -181,6 +213,7 @@ type tokenOpts struct {
 	signer  crypto.Signer  // overrides the fixture key
 	secret  []byte         // overrides the fixture HMAC secret
 	signAlg string         // algorithm to sign with, if not the header's
+	keepIss bool           // keep iss testIss for HS* tokens (see claimsFor)
 }
 
 // mint builds a token signed by the fixture key for alg (or as o says).
@@ -205,6 +238,9 @@ func mint(t testing.TB, alg string, claims map[string]any, o tokenOpts) string {
 	}
 	pb := o.payload
 	if pb == nil {
+		if !o.keepIss {
+			claims = claimsFor(alg, claims)
+		}
 		pb = mustJSON(claims)
 	}
 	signAlg := alg
@@ -225,23 +261,32 @@ func mint(t testing.TB, alg string, claims map[string]any, o tokenOpts) string {
 // good is a valid token for the static verifier.
 func good(t testing.TB, alg string) string { return mint(t, alg, goodClaims(), tokenOpts{}) }
 
-func baseOpts() []jwtguard.Option {
-	return []jwtguard.Option{
-		jwtguard.WithIssuer(testIss),
-		jwtguard.WithAudience(testAud),
-		jwtguard.WithClock(fixedClock),
+// staticEntries are the static verifier's issuers: testIss with every
+// fixture public key (JWK set without alg), testIssHMAC with the fixture
+// HMAC secret. edit, if not nil, is applied to both.
+func staticEntries(edit func(*jwtguard.Issuer)) []jwtguard.Issuer {
+	k := testKeys()
+	es := []jwtguard.Issuer{
+		{ID: testIss, Keys: jwtguard.StaticKeys(k.jwkSet)},
+		{ID: testIssHMAC, Keys: jwtguard.HMAC(k.secret)},
 	}
+	if edit != nil {
+		for i := range es {
+			edit(&es[i])
+		}
+	}
+	return es
 }
 
-// staticOpts configure every fixture key (JWK set without alg + HMAC
-// secret) and every algorithm.
-func staticOpts() []jwtguard.Option {
-	k := testKeys()
-	return append(baseOpts(),
-		jwtguard.WithKeySet(k.jwkSet),
-		jwtguard.WithHMAC(k.secret),
+// staticOptsAt configure the static entries, testAud, every algorithm and
+// clock.
+func staticOptsAt(clock func() time.Time, edit func(*jwtguard.Issuer)) []jwtguard.Option {
+	return []jwtguard.Option{
+		jwtguard.Trust(staticEntries(edit)...),
+		jwtguard.WithAudience(testAud),
 		jwtguard.WithAlgorithms(allAlgs...),
-	)
+		jwtguard.WithClock(clock),
+	}
 }
 
 func mustNew(t testing.TB, opts ...jwtguard.Option) *jwtguard.Verifier {
@@ -254,10 +299,33 @@ func mustNew(t testing.TB, opts ...jwtguard.Option) *jwtguard.Verifier {
 	return v
 }
 
-// staticVerifier trusts every fixture key; extra options come last.
+// staticVerifier trusts every fixture key at testNow; extra options come
+// last and must not repeat WithAudience, WithAlgorithms or WithClock
+// (single-valued options): see staticVerifierAt and staticVerifierFor.
 func staticVerifier(t testing.TB, extra ...jwtguard.Option) *jwtguard.Verifier {
 	t.Helper()
-	return mustNew(t, append(staticOpts(), extra...)...)
+	return mustNew(t, append(staticOptsAt(fixedClock, nil), extra...)...)
+}
+
+// staticVerifierAt is staticVerifier with the clock now.
+func staticVerifierAt(t testing.TB, now func() time.Time, extra ...jwtguard.Option) *jwtguard.Verifier {
+	t.Helper()
+	return mustNew(t, append(staticOptsAt(now, nil), extra...)...)
+}
+
+// staticVerifierFor is staticVerifier with edit applied to both issuer
+// entries (required claims, token types, claim map, token size...).
+func staticVerifierFor(t testing.TB, edit func(*jwtguard.Issuer), extra ...jwtguard.Option) *jwtguard.Verifier {
+	t.Helper()
+	return mustNew(t, append(staticOptsAt(fixedClock, edit), extra...)...)
+}
+
+// keyedVerifier trusts testIss (audience testAud, clock testNow) with keys
+// and the algorithms algs only.
+func keyedVerifier(t testing.TB, keys *jwtguard.KeySource, algs ...string) *jwtguard.Verifier {
+	t.Helper()
+	return mustNew(t, jwtguard.WithIssuer(testIss, keys), jwtguard.WithAudience(testAud),
+		jwtguard.WithAlgorithms(algs...), jwtguard.WithClock(fixedClock))
 }
 
 // checkErr asserts that err is nil when want is nil, and otherwise an
@@ -304,7 +372,7 @@ func TestVerifyAlgorithms(t *testing.T) {
 			t.Parallel()
 			c, err := v.Verify(context.Background(), good(t, alg))
 			checkErr(t, err, nil)
-			if c.Algorithm != alg || c.Subject != "user-1" || c.Issuer != testIss {
+			if c.Algorithm != alg || c.Subject != "user-1" || c.Issuer != issFor(alg) {
 				t.Fatalf("claims %+v", c)
 			}
 		})
@@ -354,7 +422,7 @@ func TestVerifyBadSignatures(t *testing.T) {
 				"all zero":     h + "." + p + "." + b64(make([]byte, len(sig))),
 				"truncated":    h + "." + p + "." + b64(sig[:len(sig)-1]),
 				"extended":     h + "." + p + "." + b64(append(sig, 0)),
-				"other claims": h + "." + b64(mustJSON(with(map[string]any{"sub": "admin"}))) + "." + s,
+				"other claims": h + "." + b64(mustJSON(claimsFor(alg, with(map[string]any{"sub": "admin"})))) + "." + s,
 			}
 			for name, bad := range cases {
 				_, err := v.Verify(context.Background(), bad)
@@ -394,7 +462,9 @@ func TestVerifyClaimChecks(t *testing.T) {
 		{"aud other string", with(map[string]any{"aud": "https://other.test"}), jwtguard.ErrInvalidAudience},
 		{"aud other case", with(map[string]any{"aud": strings.ToUpper(testAud)}), jwtguard.ErrInvalidAudience},
 		{"aud missing", with(map[string]any{"aud": nil}), jwtguard.ErrInvalidAudience},
-		{"aud empty array", with(map[string]any{"aud": []string{}}), jwtguard.ErrInvalidClaim},
+		// "aud": [] reads as no audience (Ory Hydra without a granted
+		// audience): refused as missing, not as a wrong type.
+		{"aud empty array", with(map[string]any{"aud": []string{}}), jwtguard.ErrInvalidAudience},
 		{"aud empty string", with(map[string]any{"aud": ""}), jwtguard.ErrInvalidClaim},
 		{"aud number", with(map[string]any{"aud": 42}), jwtguard.ErrInvalidClaim},
 		{"aud array with number", with(map[string]any{"aud": []any{testAud, 1}}), jwtguard.ErrInvalidClaim},
@@ -428,16 +498,53 @@ func TestVerifyClaimChecks(t *testing.T) {
 		{"sub number", with(map[string]any{"sub": 7}), jwtguard.ErrInvalidClaim},
 		{"sub object", with(map[string]any{"sub": map[string]any{}}), jwtguard.ErrInvalidClaim},
 		{"jti number", with(map[string]any{"jti": 7}), jwtguard.ErrInvalidClaim},
-		{"roles number", with(map[string]any{"roles": 7}), jwtguard.ErrInvalidClaim},
-		{"roles array of numbers", with(map[string]any{"roles": []int{1}}), jwtguard.ErrInvalidClaim},
-		{"tenant_id number", with(map[string]any{"tenant_id": 7}), jwtguard.ErrInvalidClaim},
-		{"scope number", with(map[string]any{"scope": 7}), jwtguard.ErrInvalidClaim},
+		// Mapped claims (roles, scopes, tenant) of an unexpected shape no
+		// longer reject the token: see TestVerifyMappedClaimShapes.
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := v.Verify(context.Background(), mint(t, "HS256", c.claims, tokenOpts{}))
 			checkErr(t, err, c.want)
+		})
+	}
+}
+
+// TestVerifyMappedClaimShapes: a claim read by the issuer's ClaimMap that
+// has an unexpected shape leaves the mapped field empty instead of
+// rejecting the token (policies decide); the verified claims are otherwise
+// intact.
+func TestVerifyMappedClaimShapes(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t)
+	cases := []struct {
+		name   string
+		claims map[string]any
+		field  func(*jwtguard.Claims) []string
+	}{
+		{"roles number", with(map[string]any{"roles": 7}), func(c *jwtguard.Claims) []string { return c.Roles }},
+		{"roles array of numbers", with(map[string]any{"roles": []int{1}}), func(c *jwtguard.Claims) []string { return c.Roles }},
+		{"roles bool", with(map[string]any{"roles": true}), func(c *jwtguard.Claims) []string { return c.Roles }},
+		{"tenant_id number", with(map[string]any{"tenant_id": 7}), func(c *jwtguard.Claims) []string { return c.Tenants }},
+		{"scope number", with(map[string]any{"scope": 7}), func(c *jwtguard.Claims) []string { return c.Scopes }},
+		{"scp object", with(map[string]any{"scp": map[string]any{"a": 1}}), func(c *jwtguard.Claims) []string { return c.Scopes }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := v.Verify(context.Background(), mint(t, "HS256", c.claims, tokenOpts{}))
+			checkErr(t, err, nil)
+			if f := c.field(got); len(f) != 0 {
+				t.Fatalf("mapped field = %q, want empty", f)
+			}
+			if got.Subject != "user-1" || got.Tenant != "" {
+				t.Fatalf("claims %+v", got)
+			}
+			// A policy on the field refuses the token.
+			if err := jwtguard.Authorize(got, jwtguard.AnyOf(jwtguard.RequireAnyRole("7"), jwtguard.RequireAllScopes("7"),
+				jwtguard.RequireTenant("7"))); !errors.Is(err, jwtguard.ErrForbidden) {
+				t.Fatalf("Authorize: %v, want ErrForbidden", err)
+			}
 		})
 	}
 }
@@ -456,10 +563,10 @@ func TestVerifyLeeway(t *testing.T) {
 		{"zero leeway, nbf in 1s", 0, with(map[string]any{"nbf": at(time.Second)}), jwtguard.ErrTokenNotYetValid},
 		{"zero leeway, nbf now", 0, with(map[string]any{"nbf": at(0)}), nil},
 		{"zero leeway, iat in 1s", 0, with(map[string]any{"iat": at(time.Second)}), jwtguard.ErrTokenIssuedInFuture},
-		{"max leeway, exp 4m59s ago", jwtguard.MaxLeeway, with(map[string]any{"exp": at(-4*time.Minute - 59*time.Second)}), nil},
-		{"max leeway, exp 5m ago", jwtguard.MaxLeeway, with(map[string]any{"exp": at(-5 * time.Minute)}), jwtguard.ErrTokenExpired},
-		{"max leeway, nbf in 5m", jwtguard.MaxLeeway, with(map[string]any{"nbf": at(5 * time.Minute)}), nil},
-		{"max leeway, nbf in 5m1s", jwtguard.MaxLeeway, with(map[string]any{"nbf": at(5*time.Minute + time.Second)}), jwtguard.ErrTokenNotYetValid},
+		{"max leeway, exp 4m59s ago", maxLeeway, with(map[string]any{"exp": at(-4*time.Minute - 59*time.Second)}), nil},
+		{"max leeway, exp 5m ago", maxLeeway, with(map[string]any{"exp": at(-5 * time.Minute)}), jwtguard.ErrTokenExpired},
+		{"max leeway, nbf in 5m", maxLeeway, with(map[string]any{"nbf": at(5 * time.Minute)}), nil},
+		{"max leeway, nbf in 5m1s", maxLeeway, with(map[string]any{"nbf": at(5*time.Minute + time.Second)}), jwtguard.ErrTokenNotYetValid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -475,7 +582,7 @@ func TestVerifyTokenType(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		config string // WithTokenType argument; "" = not set
+		config string // Issuer.TokenTypes value; "" = not set
 		typ    any    // header typ; nil = absent
 		want   error
 	}{
@@ -493,11 +600,11 @@ func TestVerifyTokenType(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			var extra []jwtguard.Option
-			if c.config != "" {
-				extra = append(extra, jwtguard.WithTokenType(c.config))
-			}
-			v := staticVerifier(t, extra...)
+			v := staticVerifierFor(t, func(is *jwtguard.Issuer) {
+				if c.config != "" {
+					is.TokenTypes = []string{c.config}
+				}
+			})
 			hdr := map[string]any{}
 			if c.typ != nil {
 				hdr["typ"] = c.typ
@@ -511,28 +618,60 @@ func TestVerifyTokenType(t *testing.T) {
 	}
 }
 
+// TestVerifyRequiredClaims: the issuer's RequiredClaims are claim paths;
+// a claim that is absent or only "", null, false or [] is missing (the one
+// meaning of "present", issue 12 item 9); exp stays required.
 func TestVerifyRequiredClaims(t *testing.T) {
 	t.Parallel()
-	v := staticVerifier(t, jwtguard.WithRequiredClaims("jti", "sub"))
+	v := staticVerifierFor(t, func(is *jwtguard.Issuer) {
+		is.RequiredClaims = []string{"jti", "sub", "realm_access.roles", "[kubernetes.io].namespace"}
+	})
+	ok := func(over map[string]any) map[string]any {
+		c := with(map[string]any{"jti": "id-1", "realm_access": map[string]any{"roles": []string{"a"}},
+			"kubernetes.io": map[string]any{"namespace": "ns"}})
+		for k, v := range over {
+			if v == nil {
+				delete(c, k)
+				continue
+			}
+			c[k] = v
+		}
+		return c
+	}
 	cases := []struct {
-		name     string
-		claims   map[string]any
-		want     error
-		descPart string
+		name   string
+		claims map[string]any
+		want   error
+		claim  string
 	}{
-		{"all present", with(map[string]any{"jti": "id-1"}), nil, ""},
-		{"jti missing", goodClaims(), jwtguard.ErrMissingClaim, "jti"},
-		{"sub missing", with(map[string]any{"jti": "id-1", "sub": nil}), jwtguard.ErrMissingClaim, "sub"},
-		{"exp still required", with(map[string]any{"jti": "id-1", "exp": nil}), jwtguard.ErrMissingClaim, "exp"},
+		{"all present", ok(nil), nil, ""},
+		{"jti missing", ok(map[string]any{"jti": nil}), jwtguard.ErrMissingClaim, "jti"},
+		{"jti empty string", ok(map[string]any{"jti": ""}), jwtguard.ErrMissingClaim, "jti"},
+		{"sub missing", ok(map[string]any{"sub": nil}), jwtguard.ErrMissingClaim, "sub"},
+		{"sub empty string", ok(map[string]any{"sub": ""}), jwtguard.ErrMissingClaim, "sub"},
+		{"nested missing", ok(map[string]any{"realm_access": map[string]any{}}), jwtguard.ErrMissingClaim, "realm_access.roles"},
+		{"nested empty array", ok(map[string]any{"realm_access": map[string]any{"roles": []string{}}}), jwtguard.ErrMissingClaim, "realm_access.roles"},
+		{"nested null", ok(map[string]any{"realm_access": map[string]any{"roles": nil}}), jwtguard.ErrMissingClaim, "realm_access.roles"},
+		{"nested false", ok(map[string]any{"realm_access": map[string]any{"roles": false}}), jwtguard.ErrMissingClaim, "realm_access.roles"},
+		{"nested true is present", ok(map[string]any{"realm_access": map[string]any{"roles": true}}), nil, ""},
+		{"nested zero is present", ok(map[string]any{"realm_access": map[string]any{"roles": 0}}), nil, ""},
+		{"parent not an object", ok(map[string]any{"realm_access": "roles"}), jwtguard.ErrMissingClaim, "realm_access.roles"},
+		{"bracketed member missing", ok(map[string]any{"kubernetes.io": nil}), jwtguard.ErrMissingClaim, "[kubernetes.io].namespace"},
+		// The dotted name is one member: a nested "kubernetes"."io" does not
+		// satisfy it.
+		{"bracketed member is not a path", ok(map[string]any{"kubernetes.io": nil,
+			"kubernetes": map[string]any{"io": map[string]any{"namespace": "ns"}}}), jwtguard.ErrMissingClaim, "[kubernetes.io].namespace"},
+		{"exp still required", ok(map[string]any{"exp": nil}), jwtguard.ErrMissingClaim, "exp"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := v.Verify(context.Background(), mint(t, "HS256", c.claims, tokenOpts{}))
 			checkErr(t, err, c.want)
-			if c.descPart != "" {
-				if e := jwtguard.AsError(err); !strings.HasSuffix(e.Description, ": "+c.descPart) {
-					t.Fatalf("description %q does not name claim %q", e.Description, c.descPart)
+			if c.claim != "" {
+				e := jwtguard.AsError(err)
+				if e.Claim != c.claim || !strings.Contains(e.Description, c.claim) {
+					t.Fatalf("error names claim %q (description %q), want %q", e.Claim, e.Description, c.claim)
 				}
 			}
 		})
@@ -553,7 +692,9 @@ func TestVerifyKeySelection(t *testing.T) {
 		{"no kid, unknown key", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}, signer: k.attackerRSA}), jwtguard.ErrInvalidSignature},
 		{"kid not a string", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": 1}}), jwtguard.ErrMalformedToken},
 		{"HS256 with a kid no key carries uses the secret", mint(t, "HS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "hs-1"}}), nil},
-		{"HS256 with a kid of an RSA key", mint(t, "HS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rsa"}}), jwtguard.ErrAlgorithmNotAllowed},
+		// An HS256 token sent to the issuer of the public keys, naming one.
+		{"HS256 with a kid of an RSA key", mint(t, "HS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rsa"}, keepIss: true}), jwtguard.ErrAlgorithmNotAllowed},
+		{"HS256 to the public-key issuer without kid", mint(t, "HS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}, keepIss: true}), jwtguard.ErrKeyNotFound},
 	}
 	runVerifyCases(t, v, cases)
 }
@@ -599,7 +740,7 @@ func TestVerifyJWKAlgAndUse(t *testing.T) {
 	add(k.rsa2.Public(), "enc-key", "", "enc")
 	add(k.p256.Public(), "es256", "ES256", "")
 	add(k.ed.Public(), "ed", "EdDSA", "sig")
-	v := mustNew(t, append(baseOpts(), jwtguard.WithKeySet(set), jwtguard.WithAlgorithms(allAlgs[3:]...))...)
+	v := keyedVerifier(t, jwtguard.StaticKeys(set), allAlgs[3:]...)
 	cases := []verifyCase{
 		{"alg as published", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rs256-only"}}), nil},
 		{"PS256 with an RS256 key", mint(t, "PS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": "rs256-only"}}), jwtguard.ErrAlgorithmNotAllowed},
@@ -613,12 +754,12 @@ func TestVerifyJWKAlgAndUse(t *testing.T) {
 	runVerifyCases(t, v, cases)
 }
 
-// TestVerifyWithKey covers WithKey: a raw public key bound to one alg.
+// TestVerifyWithKey covers StaticKeys with a raw public key: it fits only
+// the allowed algorithms of its type.
 func TestVerifyWithKey(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	v := mustNew(t, append(baseOpts(), jwtguard.WithKey(k.p256.Public(), "ES256"),
-		jwtguard.WithAlgorithms("ES256", "RS256"))...)
+	v := keyedVerifier(t, jwtguard.StaticKeys(k.p256.Public()), "ES256", "RS256")
 	cases := []verifyCase{
 		{"with a kid no key carries", good(t, "ES256"), nil},
 		{"without kid", mint(t, "ES256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}}), nil},
@@ -656,41 +797,56 @@ func TestPitfallAlgNone(t *testing.T) {
 func TestPitfallHS256SignedWithRSAPublicKey(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	rsaOnly := mustNew(t, append(baseOpts(), jwtguard.WithKey(k.rsa.Public(), "RS256"), jwtguard.WithAlgorithms("RS256"))...)
-	rsaSet := mustNew(t, append(baseOpts(), jwtguard.WithKeySet(k.jwkSet), jwtguard.WithAlgorithms("RS256"))...)
+	rsaOnly := keyedVerifier(t, jwtguard.StaticKeys(k.rsa.Public()), "RS256")
+	rsaSet := keyedVerifier(t, jwtguard.StaticKeys(k.jwkSet), "RS256")
 	mixed := staticVerifier(t) // RSA keys and a real HMAC secret, HS256 allowed
 	for _, secret := range []struct {
 		name string
 		b    []byte
 	}{{"PEM", k.rsaPEM}, {"DER", k.rsaDER}, {"JWK", k.rsaJWK}} {
 		for _, kid := range []any{nil, "rsa"} {
-			tok := mint(t, "HS256", goodClaims(), tokenOpts{secret: secret.b, hdr: map[string]any{"kid": kid}})
-			for _, c := range []struct {
-				name string
-				v    *jwtguard.Verifier
-				want error
-			}{
-				{"RS256-only WithKey", rsaOnly, jwtguard.ErrAlgorithmNotAllowed},
-				{"RS256-only key set", rsaSet, jwtguard.ErrAlgorithmNotAllowed},
-				{"HS256 also allowed", mixed, jwtguard.ErrInvalidSignature},
-			} {
-				_, err := c.v.Verify(context.Background(), tok)
-				want := c.want
-				if kid != nil && c.v == mixed {
-					// The kid names the RSA key, which cannot do HS256.
-					want = jwtguard.ErrAlgorithmNotAllowed
+			// The token names either the HMAC issuer or the issuer of the
+			// RSA key (keepIss); each entry has one key source.
+			for _, keepIss := range []bool{false, true} {
+				tok := mint(t, "HS256", goodClaims(), tokenOpts{secret: secret.b, hdr: map[string]any{"kid": kid}, keepIss: keepIss})
+				for _, c := range []struct {
+					name string
+					v    *jwtguard.Verifier
+					want error
+				}{
+					{"RS256-only raw key", rsaOnly, jwtguard.ErrAlgorithmNotAllowed},
+					{"RS256-only key set", rsaSet, jwtguard.ErrAlgorithmNotAllowed},
+					{"HS256 also allowed", mixed, jwtguard.ErrInvalidSignature},
+				} {
+					_, err := c.v.Verify(context.Background(), tok)
+					want := c.want
+					if keepIss && c.v == mixed {
+						// The RSA issuer has no HMAC key: the kid names the
+						// RSA key, which cannot do HS256; without kid no
+						// key fits.
+						want = jwtguard.ErrKeyNotFound
+						if kid != nil {
+							want = jwtguard.ErrAlgorithmNotAllowed
+						}
+					}
+					if err == nil {
+						t.Fatalf("%s secret, kid %v, keepIss %v, %s: accepted", secret.name, kid, keepIss, c.name)
+					}
+					checkErr(t, err, want)
 				}
-				if err == nil {
-					t.Fatalf("%s secret, kid %v, %s: accepted", secret.name, kid, c.name)
-				}
-				checkErr(t, err, want)
 			}
 		}
 	}
-	// The RSA public key can never be configured as an HMAC secret.
-	for _, s := range [][]byte{k.rsaPEM, k.rsaJWK} {
-		if _, err := jwtguard.New(append(baseOpts(), jwtguard.WithHMAC(s), jwtguard.WithAlgorithms("HS256"))...); err == nil {
-			t.Fatal("New accepted a public key as HMAC secret")
+	// The RSA public key can never be configured as an HMAC secret, in any
+	// encoding (issue 12 item 16: DER too).
+	for name, s := range map[string][]byte{"PEM": k.rsaPEM, "JWK": k.rsaJWK, "DER": k.rsaDER,
+		"DER base64": []byte(base64.StdEncoding.EncodeToString(k.rsaDER))} {
+		_, err := jwtguard.New(jwtguard.WithIssuer(testIss, jwtguard.HMAC(s)), jwtguard.WithAudience(testAud), jwtguard.WithAlgorithms("HS256"))
+		if err == nil {
+			t.Fatalf("New accepted the %s public key as HMAC secret", name)
+		}
+		if !strings.Contains(err.Error(), "public key") || !strings.Contains(err.Error(), "HMAC") {
+			t.Fatalf("%s: error %q does not say the HMAC secret is a public key", name, err)
 		}
 	}
 }
@@ -700,7 +856,7 @@ func TestPitfallHS256SignedWithRSAPublicKey(t *testing.T) {
 func TestPitfallAlgNotInAllowlist(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	v := mustNew(t, append(baseOpts(), jwtguard.WithKeySet(k.jwkSet), jwtguard.WithAlgorithms("RS256"))...)
+	v := keyedVerifier(t, jwtguard.StaticKeys(k.jwkSet), "RS256")
 	for _, alg := range allAlgs {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
@@ -724,14 +880,14 @@ func TestPitfallAlgNotInAllowlist(t *testing.T) {
 func TestPitfallKeyAlgMismatch(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	v := mustNew(t, append(baseOpts(), jwtguard.WithKey(k.p256.Public(), "ES256"), jwtguard.WithAlgorithms("ES256", "ES384", "RS256", "HS256"))...)
+	v := keyedVerifier(t, jwtguard.StaticKeys(k.p256.Public()), "ES256", "ES384", "RS256", "HS256")
 	cases := []struct {
 		name string
 		tok  string
 	}{
 		{"ES384 signed with the P-256 key", mint(t, "ES384", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}, signer: k.p256, signAlg: "ES256"})},
 		{"RS256 header", mint(t, "RS256", goodClaims(), tokenOpts{hdr: map[string]any{"kid": nil}})},
-		{"HS256 with the EC public key as secret", mint(t, "HS256", goodClaims(), tokenOpts{secret: must(x509.MarshalPKIXPublicKey(k.p256.Public()))})},
+		{"HS256 with the EC public key as secret", mint(t, "HS256", goodClaims(), tokenOpts{secret: must(x509.MarshalPKIXPublicKey(k.p256.Public())), keepIss: true})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -845,7 +1001,7 @@ func TestVerifyMalformed(t *testing.T) {
 	h, p, s := segments(tok)
 	hdrJSON := func(m map[string]any) string { return b64(mustJSON(m)) }
 	hs := func(hseg, pseg string) string { return signRaw(t, "HS256", nil, k.secret, hseg, pseg) }
-	claimsJSON := string(mustJSON(goodClaims()))
+	claimsJSON := string(mustJSON(claimsFor("HS256", goodClaims())))
 	rawClaims := func(s string) string { return b64([]byte(s)) }
 	stdB64 := func(seg string) string { // the same bytes, standard alphabet with padding
 		b, _ := base64.RawURLEncoding.DecodeString(seg)
@@ -946,30 +1102,38 @@ func TestVerifyMalformed(t *testing.T) {
 
 func TestVerifySizeCap(t *testing.T) {
 	t.Parallel()
-	// A correctly signed token just above 8 KiB.
-	big := mint(t, "HS256", with(map[string]any{"pad": strings.Repeat("x", jwtguard.DefaultMaxTokenSize)}), tokenOpts{})
+	// Correctly signed tokens just above 8 KiB, one per issuer.
+	pad := with(map[string]any{"pad": strings.Repeat("x", defaultMaxTokenSize)})
+	big, bigRS := mint(t, "HS256", pad, tokenOpts{}), mint(t, "RS256", pad, tokenOpts{})
 	small := good(t, "HS256")
 	cases := []struct {
-		name  string
-		limit int // 0 = default
-		tok   string
-		want  error
+		name   string
+		limit  int  // Issuer.MaxTokenSize; 0 = default
+		onlyRS bool // set the limit on the RSA issuer only
+		tok    string
+		want   error
 	}{
-		{"default refuses a large token", 0, big, jwtguard.ErrTokenTooLarge},
-		{"default accepts a small token", 0, small, nil},
-		{"raised limit accepts it", 64 << 10, big, nil},
-		{"lowered limit refuses a small token", 64, small, jwtguard.ErrTokenTooLarge},
-		{"oversized garbage", 0, strings.Repeat("A", jwtguard.DefaultMaxTokenSize+1), jwtguard.ErrTokenTooLarge},
-		{"exactly at the limit is not too large", len(small), small, nil},
+		{"default refuses a large token", 0, false, big, jwtguard.ErrTokenTooLarge},
+		{"default accepts a small token", 0, false, small, nil},
+		{"raised limit accepts it", 64 << 10, false, big, nil},
+		{"lowered limit refuses a small token", 64, false, small, jwtguard.ErrTokenTooLarge},
+		{"oversized garbage", 0, false, strings.Repeat("A", defaultMaxTokenSize+1), jwtguard.ErrTokenTooLarge},
+		{"exactly at the limit is not too large", len(small), false, small, nil},
+		// The limit is per issuer: raising it for one does not raise it
+		// for the other.
+		{"raised for the RSA issuer: its token", 64 << 10, true, bigRS, nil},
+		{"raised for the RSA issuer: the HMAC issuer's token", 64 << 10, true, big, jwtguard.ErrTokenTooLarge},
+		{"raised for the RSA issuer: garbage above both", 64 << 10, true, strings.Repeat("A", 64<<10+1), jwtguard.ErrTokenTooLarge},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			var extra []jwtguard.Option
-			if c.limit > 0 {
-				extra = append(extra, jwtguard.WithMaxTokenSize(c.limit))
-			}
-			_, err := staticVerifier(t, extra...).Verify(context.Background(), c.tok)
+			v := staticVerifierFor(t, func(is *jwtguard.Issuer) {
+				if c.limit > 0 && (!c.onlyRS || is.ID == testIss) {
+					is.MaxTokenSize = c.limit
+				}
+			})
+			_, err := v.Verify(context.Background(), c.tok)
 			checkErr(t, err, c.want)
 		})
 	}
@@ -1046,7 +1210,7 @@ func TestVerifyKeysUnavailable(t *testing.T) {
 	t.Parallel()
 	iss := jwtguardtest.NewIssuer(t)
 	iss.Down(true)
-	v := mustNew(t, jwtguard.WithDiscovery(iss.URL()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+	v := mustNew(t, jwtguard.WithIssuer(iss.URL(), jwtguard.Discovery()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms(jwtguardtest.Algorithms...))
 	_, err := v.Verify(context.Background(), iss.Mint(nil))
 	checkErr(t, err, jwtguard.ErrKeysUnavailable)
@@ -1083,7 +1247,7 @@ func TestNewDoesNotBlock(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
-	v := mustNew(t, append(baseOpts(), jwtguard.WithJWKS(srv.URL+"/jwks"), jwtguard.WithAlgorithms("RS256"))...)
+	v := keyedVerifier(t, jwtguard.JWKS(srv.URL+"/jwks"), "RS256")
 	_, err := v.Verify(context.Background(), good(t, "RS256"))
 	checkErr(t, err, jwtguard.ErrKeysUnavailable)
 }
@@ -1091,7 +1255,7 @@ func TestNewDoesNotBlock(t *testing.T) {
 func TestVerifyWithoutIssuerAndAudienceCheck(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	v := mustNew(t, jwtguard.WithHMAC(k.secret), jwtguard.WithAlgorithms("HS256"), jwtguard.WithClock(fixedClock),
+	v := mustNew(t, jwtguard.WithIssuer("", jwtguard.HMAC(k.secret)), jwtguard.WithAlgorithms("HS256"), jwtguard.WithClock(fixedClock),
 		jwtguard.WithoutIssuerCheck(), jwtguard.WithoutAudienceCheck())
 	cases := []struct {
 		name   string
@@ -1102,6 +1266,7 @@ func TestVerifyWithoutIssuerAndAudienceCheck(t *testing.T) {
 		{"no issuer", with(map[string]any{"iss": nil}), nil},
 		{"any audience", with(map[string]any{"aud": "https://other.test"}), nil},
 		{"no audience", with(map[string]any{"aud": nil}), nil},
+		{"empty audience array", with(map[string]any{"aud": []string{}}), nil},
 		{"types still checked", with(map[string]any{"aud": 1}), jwtguard.ErrInvalidClaim},
 		{"exp still checked", with(map[string]any{"exp": testNow.Add(-time.Hour).Unix()}), jwtguard.ErrTokenExpired},
 	}
@@ -1117,19 +1282,38 @@ func TestVerifyWithoutIssuerAndAudienceCheck(t *testing.T) {
 func TestVerifySeveralIssuersAndAudiences(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	v := mustNew(t, jwtguard.WithHMAC(k.secret), jwtguard.WithAlgorithms("HS256"), jwtguard.WithClock(fixedClock),
-		jwtguard.WithIssuer("https://a.test", "https://b.test"), jwtguard.WithAudience("api-1", "api-2"))
+	// One issuer known by two iss values (Aliases), several audiences.
+	v := mustNew(t, jwtguard.Trust(jwtguard.Issuer{ID: "https://a.test", Aliases: []string{"https://b.test"}, Keys: jwtguard.HMAC(k.secret)}),
+		jwtguard.WithAlgorithms("HS256"), jwtguard.WithClock(fixedClock), jwtguard.WithAudience("api-1", "api-2"))
+	// Two issuers: one with its own Audiences (which win over
+	// WithAudience), one with the verifier-wide ones.
+	per := mustNew(t, jwtguard.Trust(
+		jwtguard.Issuer{ID: "https://a.test", Keys: jwtguard.HMAC(k.secret), Audiences: []string{"api-a"}},
+		jwtguard.Issuer{ID: "https://b.test", Keys: jwtguard.StaticKeys(k.jwkSet)},
+	), jwtguard.WithAlgorithms("HS256", "ES256"), jwtguard.WithClock(fixedClock), jwtguard.WithAudience("api-1"))
 	cases := []struct {
+		v        *jwtguard.Verifier
+		alg      string
 		iss, aud any
 		want     error
 	}{
-		{"https://a.test", "api-1", nil},
-		{"https://b.test", []string{"x", "api-2"}, nil},
-		{"https://c.test", "api-1", jwtguard.ErrInvalidIssuer},
-		{"https://a.test", "api-3", jwtguard.ErrInvalidAudience},
+		{v, "HS256", "https://a.test", "api-1", nil},
+		{v, "HS256", "https://b.test", []string{"x", "api-2"}, nil},
+		{v, "HS256", "https://c.test", "api-1", jwtguard.ErrInvalidIssuer},
+		{v, "HS256", "https://a.test", "api-3", jwtguard.ErrInvalidAudience},
+		{per, "HS256", "https://a.test", "api-a", nil},
+		{per, "HS256", "https://a.test", "api-1", jwtguard.ErrInvalidAudience},
+		{per, "ES256", "https://b.test", "api-1", nil},
+		{per, "ES256", "https://b.test", "api-a", jwtguard.ErrInvalidAudience},
+		// Each issuer's tokens verify only with its own keys.
+		{per, "ES256", "https://a.test", "api-a", jwtguard.ErrKeyNotFound},
+		{per, "HS256", "https://b.test", "api-1", jwtguard.ErrKeyNotFound},
 	}
-	for _, c := range cases {
-		_, err := v.Verify(context.Background(), mint(t, "HS256", with(map[string]any{"iss": c.iss, "aud": c.aud}), tokenOpts{}))
+	for i, c := range cases {
+		_, err := c.v.Verify(context.Background(), mint(t, c.alg, with(map[string]any{"iss": c.iss, "aud": c.aud}), tokenOpts{hdr: map[string]any{"kid": nil}}))
+		if (err == nil) != (c.want == nil) || (err != nil && !errors.Is(err, c.want)) {
+			t.Fatalf("case %d (%s %v %v): error %v, want %v", i, c.alg, c.iss, c.aud, err, c.want)
+		}
 		checkErr(t, err, c.want)
 	}
 }
@@ -1140,7 +1324,7 @@ func TestVerifyCache(t *testing.T) {
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	store := &fakeStore{}
-	v := staticVerifier(t, jwtguard.WithCache(16, time.Hour), jwtguard.WithClock(clock), jwtguard.WithRevocation(store))
+	v := staticVerifierAt(t, clock, jwtguard.WithCache(16, time.Hour), jwtguard.WithRevocation(store))
 	tok := mint(t, "ES256", with(map[string]any{"jti": "j1"}), tokenOpts{})
 	c1, err := v.Verify(context.Background(), tok)
 	checkErr(t, err, nil)
@@ -1164,7 +1348,8 @@ func TestVerifyCache(t *testing.T) {
 func TestVerifyReturnsClaims(t *testing.T) {
 	t.Parallel()
 	v := staticVerifier(t)
-	tok := mint(t, "EdDSA", with(map[string]any{"jti": "id-9", "nbf": testNow.Add(-time.Minute).Unix()}), tokenOpts{hdr: map[string]any{"typ": "JWT"}})
+	tok := mint(t, "EdDSA", with(map[string]any{"jti": "id-9", "nbf": testNow.Add(-time.Minute).Unix(), "azp": "client-7",
+		"roles": []string{"r1", "r2"}, "scope": "a b", "tenant_id": "t1"}), tokenOpts{hdr: map[string]any{"typ": "JWT"}})
 	c, err := v.Verify(context.Background(), tok)
 	checkErr(t, err, nil)
 	want := jwtguard.Claims{
@@ -1177,9 +1362,17 @@ func TestVerifyReturnsClaims(t *testing.T) {
 		c.Algorithm != want.Algorithm || c.KeyID != want.KeyID || c.TokenType != want.TokenType {
 		t.Fatalf("claims\n got %+v\nwant %+v", *c, want)
 	}
+	if c.ClientID != "client-7" || !slices.Equal(c.Roles, []string{"r1", "r2"}) || !slices.Equal(c.Scopes, []string{"a", "b"}) ||
+		!slices.Equal(c.Tenants, []string{"t1"}) || c.Tenant != "t1" || c.Permissions != nil {
+		t.Fatalf("mapped claims %+v", *c)
+	}
 	_, p, _ := segments(tok)
-	if string(c.Raw()) != string(must(base64.RawURLEncoding.DecodeString(p))) {
-		t.Fatalf("Raw() = %s", c.Raw())
+	var raw json.RawMessage
+	if err := c.Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if string(raw) != string(must(base64.RawURLEncoding.DecodeString(p))) {
+		t.Fatalf("Decode(&raw) = %s", raw)
 	}
 }
 

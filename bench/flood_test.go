@@ -17,8 +17,8 @@ import (
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 )
 
-// floodInterval is the verifier's minimum refresh interval in the flood
-// benchmark: short, so one run spans several intervals and the rate limit
+// floodInterval is the verifier's minimum refresh interval and unknown-kid
+// gap in the flood benchmark: short, so one run spans several intervals and the rate limit
 // is exercised, not just the first fetch.
 const floodInterval = 100 * time.Millisecond
 
@@ -51,8 +51,9 @@ func BenchmarkJWKSFlood(b *testing.B) {
 	defer iss.Close()
 	valid := iss.Mint(jwtguardtest.Claims{"exp": time.Now().Add(24 * time.Hour).Unix(),
 		"roles": []string{"admin", "reader"}, "tenant_id": "acme"})
-	v, err := jwtguard.New(jwtguard.WithDiscovery(iss.URL()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
-		jwtguard.WithAlgorithms("RS256"), jwtguard.WithRefreshInterval(floodInterval, time.Hour))
+	v, err := jwtguard.New(jwtguard.WithIssuer(iss.URL(), jwtguard.Discovery()), jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+		jwtguard.WithAlgorithms("RS256"),
+		jwtguard.WithRemoteKeys(jwtguard.RemoteKeys{MinRefresh: floodInterval, MaxRefresh: time.Hour, UnknownKidGap: floodInterval}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,13 +12,14 @@ import (
 	jwtecho "github.com/jwtguard/jwtguard/echo"
 	jwtgin "github.com/jwtguard/jwtguard/gin"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
+	"github.com/jwtguard/jwtguard/memory"
 	"github.com/jwtguard/jwtguard/nethttp"
 	"github.com/labstack/echo/v4"
 )
 
 // jwtguard is configured the way a service would be: asymmetric keys come
 // from the issuer's OIDC discovery + JWKS (fetched once, then cached by the
-// verifier), HS256 from WithHMAC. Verifiers are built once per process.
+// verifier), HS256 from an HMAC key source. Verifiers are built once per process.
 
 var (
 	verifiersMu sync.Mutex
@@ -28,9 +29,9 @@ var (
 func newVerifier(tb testing.TB, alg string, extra ...jwtguard.Option) *jwtguard.Verifier {
 	opts := []jwtguard.Option{jwtguard.WithAudience(fx.aud), jwtguard.WithAlgorithms(alg)}
 	if alg == "HS256" {
-		opts = append(opts, jwtguard.WithHMAC(fx.secret), jwtguard.WithIssuer(fx.issuer))
+		opts = append(opts, jwtguard.WithIssuer(fx.issuer, jwtguard.HMAC(fx.secret)))
 	} else {
-		opts = append(opts, jwtguard.WithDiscovery(fx.issuer))
+		opts = append(opts, jwtguard.WithIssuer(fx.issuer, jwtguard.Discovery()))
 	}
 	v, err := jwtguard.New(append(opts, extra...)...)
 	if err != nil {
@@ -57,10 +58,13 @@ func verifier(tb testing.TB, flavour, alg string) *jwtguard.Verifier {
 	case "warm":
 		extra = append(extra, jwtguard.WithCache(10_000, time.Minute))
 	case "warm+revocation":
-		store := jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
+		store, err := memory.New()
+		if err != nil {
+			tb.Fatal(err)
+		}
 		// A non-empty denylist, so the lookup is a real one.
-		_ = store.RevokeToken(context.Background(), "some-other-jti", time.Now().Add(time.Hour))
-		_ = store.RevokeSubject(context.Background(), "some-other-user", time.Now())
+		_ = store.RevokeToken(context.Background(), fx.issuer, "some-other-jti", time.Now().Add(time.Hour))
+		_ = store.RevokeSubject(context.Background(), fx.issuer, "some-other-user", time.Now())
 		extra = append(extra, jwtguard.WithCache(10_000, time.Minute), jwtguard.WithRevocation(store))
 	}
 	v := newVerifier(tb, alg, extra...)

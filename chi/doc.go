@@ -7,7 +7,7 @@
 //	r := chi.NewRouter()
 //	r.Use(jwtchi.Middleware(v))
 //	r.Get("/me", me)
-//	r.With(jwtchi.Require(jwtguard.RequireRole("admin"))).Get("/admin", admin)
+//	r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).Get("/admin", admin)
 //	r.With(jwtchi.RequireTenantParam("tenant")).Get("/tenants/{tenant}/orders", orders)
 //
 // Handlers read the claims with [jwtguard.FromContext](r.Context()).

@@ -16,7 +16,7 @@ func ExampleRequireTenantParam() {
 	idp, _ := jwtguardtest.StartIssuer() // your identity provider in real life
 	defer idp.Close()
 	v, _ := jwtguard.New(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 	)
@@ -46,7 +46,7 @@ func ExampleRequireTenantParam() {
 func ExampleRequire() {
 	r := chi.NewRouter()
 	r.Group(func(r chi.Router) {
-		r.Use(jwtchi.Require(jwtguard.RequireRole("admin"), jwtguard.RequireScope("admin:write")))
+		r.Use(jwtchi.Require(jwtguard.RequireAnyRole("admin"), jwtguard.RequireAllScopes("admin:write")))
 		r.Post("/admin/users", func(w http.ResponseWriter, r *http.Request) {})
 	})
 }

@@ -23,8 +23,8 @@ func TestConformance(t *testing.T) {
 		r.Group(func(r chi.Router) {
 			r.Use(jwtchi.Middleware(v))
 			r.HandleFunc(jwtguardtest.RouteProtected, final)
-			r.With(jwtchi.Require(jwtguard.RequireRole("admin"))).HandleFunc(jwtguardtest.RouteAdmin, final)
-			r.With(jwtchi.Require(jwtguard.RequireScope(jwtguardtest.ScopeRead))).HandleFunc(jwtguardtest.RouteScoped, final)
+			r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).HandleFunc(jwtguardtest.RouteAdmin, final)
+			r.With(jwtchi.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead))).HandleFunc(jwtguardtest.RouteScoped, final)
 			r.With(jwtchi.RequireTenantParam("tenant")).HandleFunc(jwtguardtest.RouteTenant, final)
 		})
 		r.With(jwtchi.Middleware(v, jwtchi.WithCredentialsOptional())).HandleFunc(jwtguardtest.RouteOptional, final)
@@ -93,7 +93,8 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			w.WriteHeader(http.StatusTeapot)
 		})))
-		r.With(jwtchi.Require(jwtguard.RequireRole("admin"))).Get(jwtguardtest.RouteAdmin, final)
+		r.HandleFunc(jwtguardtest.RouteProtected, final)
+		r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).Get(jwtguardtest.RouteAdmin, final)
 		r.With(jwtchi.RequireTenantParam("tenant")).Get(jwtguardtest.RouteTenant, final)
 		return r
 	})

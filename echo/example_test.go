@@ -16,7 +16,7 @@ func ExampleMiddleware() {
 	idp, _ := jwtguardtest.StartIssuer() // your identity provider in real life
 	defer idp.Close()
 	v, _ := jwtguard.New(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 	)
@@ -31,7 +31,7 @@ func ExampleMiddleware() {
 	})
 	api.GET("/admin", func(c echo.Context) error {
 		return c.String(http.StatusOK, "welcome, admin")
-	}, jwtecho.Require(jwtguard.RequireRole("admin")))
+	}, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 
 	for _, path := range []string{"/api/me", "/api/admin"} {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -48,7 +48,7 @@ func ExampleMiddleware() {
 func ExampleRequireTenantParam() {
 	e := echo.New()
 	// The :tenant route parameter must equal the token's tenant claim
-	// (tenant_id by default, see jwtguard.WithTenantClaim).
+	// (tenant_id by default; an issuer entry's Claims.Tenant names another).
 	e.GET("/tenants/:tenant/orders", func(c echo.Context) error {
 		return c.String(http.StatusOK, "orders of "+c.Param("tenant"))
 	}, jwtecho.RequireTenantParam("tenant"))

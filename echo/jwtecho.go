@@ -1,6 +1,7 @@
 package jwtecho
 
 import (
+	"errors"
 	"github.com/jwtguard/jwtguard"
 	"github.com/labstack/echo/v4"
 )
@@ -62,15 +63,15 @@ func Middleware(v *jwtguard.Verifier, opts ...Option) echo.MiddlewareFunc {
 			if cfg.skipper != nil && cfg.skipper(c) {
 				return next(c)
 			}
-			out := v.Check(c.Request(), cfg.optional)
-			if out.Err != nil {
-				return onError(c, out.Err)
+			claims, err := v.Authenticate(c.Request())
+			if err != nil && !(cfg.optional && errors.Is(err, jwtguard.ErrNoToken)) {
+				return onError(c, err)
 			}
 			c.Set(onErrorKey, onError)
-			if out.Claims != nil {
-				c.Set(claimsKey, out.Claims)
+			if claims != nil {
+				c.Set(claimsKey, claims)
 				r := c.Request()
-				c.SetRequest(r.WithContext(jwtguard.NewContext(r.Context(), out.Claims)))
+				c.SetRequest(r.WithContext(jwtguard.NewContext(r.Context(), claims)))
 			}
 			return next(c)
 		}

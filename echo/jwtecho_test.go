@@ -25,8 +25,8 @@ func TestConformance(t *testing.T) {
 		e := echo.New()
 		g := e.Group("", jwtecho.Middleware(v))
 		g.Match(both, jwtguardtest.RouteProtected, final)
-		g.Match(both, jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireRole("admin")))
-		g.Match(both, jwtguardtest.RouteScoped, final, jwtecho.Require(jwtguard.RequireScope(jwtguardtest.ScopeRead)))
+		g.Match(both, jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
+		g.Match(both, jwtguardtest.RouteScoped, final, jwtecho.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead)))
 		g.Match(both, "/tenants/:tenant/orders", final, jwtecho.RequireTenantParam("tenant"))
 		e.Match(both, jwtguardtest.RouteOptional, final, jwtecho.Middleware(v, jwtecho.WithCredentialsOptional()))
 		e.Match(both, jwtguardtest.RouteSkipped, final, jwtecho.Middleware(v, jwtecho.WithSkipper(func(c echo.Context) bool {
@@ -44,7 +44,8 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			return c.String(http.StatusTeapot, "custom")
 		})))
-		g.GET(jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireRole("admin")))
+		g.Match(both, jwtguardtest.RouteProtected, final)
+		g.GET(jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 		g.GET("/tenants/:tenant/orders", final, jwtecho.RequireTenantParam("tenant"))
 		return e
 	})
@@ -53,7 +54,7 @@ func TestErrorHandler(t *testing.T) {
 func TestRequireWithoutMiddleware(t *testing.T) {
 	t.Parallel()
 	e := echo.New()
-	e.GET("/admin", final, jwtecho.Require(jwtguard.RequireRole("admin")))
+	e.GET("/admin", final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/admin", nil))
 	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != "Bearer" {

@@ -16,7 +16,7 @@ func ExampleMiddleware() {
 	idp, _ := jwtguardtest.StartIssuer() // your identity provider in real life
 	defer idp.Close()
 	v, _ := jwtguard.New(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 	)
@@ -29,7 +29,7 @@ func ExampleMiddleware() {
 		claims, _ := jwtgin.FromContext(c)
 		c.String(http.StatusOK, "hello "+claims.Subject)
 	})
-	api.GET("/admin", jwtgin.Require(jwtguard.RequireRole("admin")), func(c *gin.Context) {
+	api.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), func(c *gin.Context) {
 		c.String(http.StatusOK, "welcome, admin")
 	})
 
@@ -48,7 +48,7 @@ func ExampleMiddleware() {
 func ExampleRequireTenantParam() {
 	r := gin.New()
 	// The :tenant route parameter must equal the token's tenant claim
-	// (tenant_id by default, see jwtguard.WithTenantClaim).
+	// (tenant_id by default; an issuer entry's Claims.Tenant names another).
 	r.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), func(c *gin.Context) {
 		c.String(http.StatusOK, "orders of "+c.Param("tenant"))
 	})

@@ -1,6 +1,7 @@
 package jwtgin
 
 import (
+	"errors"
 	"github.com/gin-gonic/gin"
 	"github.com/jwtguard/jwtguard"
 )
@@ -60,16 +61,16 @@ func Middleware(v *jwtguard.Verifier, opts ...Option) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		out := v.Check(c.Request, cfg.optional)
-		if out.Err != nil {
-			onError(c, out.Err)
+		claims, err := v.Authenticate(c.Request)
+		if err != nil && !(cfg.optional && errors.Is(err, jwtguard.ErrNoToken)) {
+			onError(c, err)
 			c.Abort()
 			return
 		}
 		c.Set(onErrorKey, onError)
-		if out.Claims != nil {
-			c.Set(claimsKey, out.Claims)
-			c.Request = c.Request.WithContext(jwtguard.NewContext(c.Request.Context(), out.Claims))
+		if claims != nil {
+			c.Set(claimsKey, claims)
+			c.Request = c.Request.WithContext(jwtguard.NewContext(c.Request.Context(), claims))
 		}
 		c.Next()
 	}

@@ -26,8 +26,8 @@ func TestConformance(t *testing.T) {
 		r := gin.New()
 		g := r.Group("", jwtgin.Middleware(v))
 		g.Match(both, jwtguardtest.RouteProtected, final)
-		g.Match(both, jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireRole("admin")), final)
-		g.Match(both, jwtguardtest.RouteScoped, jwtgin.Require(jwtguard.RequireScope(jwtguardtest.ScopeRead)), final)
+		g.Match(both, jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
+		g.Match(both, jwtguardtest.RouteScoped, jwtgin.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead)), final)
 		g.Match(both, "/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), final)
 		r.Match(both, jwtguardtest.RouteOptional, jwtgin.Middleware(v, jwtgin.WithCredentialsOptional()), final)
 		r.Match(both, jwtguardtest.RouteSkipped, jwtgin.Middleware(v, jwtgin.WithSkipper(func(c *gin.Context) bool {
@@ -45,7 +45,8 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			c.String(http.StatusTeapot, "custom")
 		})))
-		g.GET(jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireRole("admin")), final)
+		g.Match(both, jwtguardtest.RouteProtected, final)
+		g.GET(jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
 		g.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), final)
 		return r
 	})
@@ -54,7 +55,7 @@ func TestErrorHandler(t *testing.T) {
 func TestRequireWithoutMiddleware(t *testing.T) {
 	t.Parallel()
 	r := gin.New()
-	r.GET("/admin", jwtgin.Require(jwtguard.RequireRole("admin")), final)
+	r.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
 	rec := httptest.NewRecorder()
 	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/admin", nil))
 	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != "Bearer" {

@@ -1,17 +1,21 @@
 package jwtguardtest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/introspect"
 )
 
 // Routes that a handler under [RunMiddlewareTests] must serve, for both GET
@@ -19,9 +23,9 @@ import (
 const (
 	// RouteProtected is behind the adapter's Middleware(v).
 	RouteProtected = "/protected"
-	// RouteAdmin adds Require(jwtguard.RequireRole("admin")).
+	// RouteAdmin adds Require(jwtguard.RequireAnyRole("admin")).
 	RouteAdmin = "/admin"
-	// RouteScoped adds Require(jwtguard.RequireScope("orders:read")).
+	// RouteScoped adds Require(jwtguard.RequireAllScopes("orders:read")).
 	RouteScoped = "/scoped"
 	// RouteTenant is "/tenants/{tenant}/orders" with the adapter's
 	// RequireTenantParam("tenant") (or RequireTenantPathValue).
@@ -63,155 +67,449 @@ func WriteClaims(w http.ResponseWriter, r *http.Request, fromFramework *jwtguard
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
+// sentinels are the sentinel errors of package jwtguard, in the order of
+// its error table. Every one of them must be produced by at least one row
+// of [conformanceRows]; RunMiddlewareTests fails otherwise, and jwtguard's
+// own tests fail when the package gains a sentinel missing here.
+var sentinels = []error{
+	jwtguard.ErrNoToken,
+	jwtguard.ErrInvalidRequest,
+	jwtguard.ErrCrossOrigin,
+	jwtguard.ErrTokenTooLarge,
+	jwtguard.ErrMalformedToken,
+	jwtguard.ErrAlgorithmNotAllowed,
+	jwtguard.ErrKeyNotFound,
+	jwtguard.ErrInvalidSignature,
+	jwtguard.ErrInvalidTokenType,
+	jwtguard.ErrInvalidClaim,
+	jwtguard.ErrMissingClaim,
+	jwtguard.ErrTokenExpired,
+	jwtguard.ErrTokenNotYetValid,
+	jwtguard.ErrTokenIssuedInFuture,
+	jwtguard.ErrInvalidIssuer,
+	jwtguard.ErrInvalidAudience,
+	jwtguard.ErrTokenRevoked,
+	jwtguard.ErrTokenInactive,
+	jwtguard.ErrRevocationUnavailable,
+	jwtguard.ErrIntrospectionUnavailable,
+	jwtguard.ErrKeysUnavailable,
+	jwtguard.ErrForbidden,
+}
+
+// Sentinels returns the sentinel errors of package jwtguard that
+// [RunMiddlewareTests] triggers, each with at least one real request
+// through the adapter: all of them (jwtguard's own tests compare this list
+// with the sentinels declared in its source).
+func Sentinels() []error { return slices.Clone(sentinels) }
+
 // BuildFunc builds the handler under test for verifier v, serving the
 // routes above.
 type BuildFunc func(t *testing.T, v *jwtguard.Verifier) http.Handler
 
-// RunMiddlewareTests is the adapter conformance suite: every adapter
-// (net/http, chi, Echo, Gin) calls it, so all of them are proven to give the
-// same statuses, WWW-Authenticate challenges, JSON error bodies, claims in
-// context, policy results, optional credentials and skipper behaviour.
-func RunMiddlewareTests(t *testing.T, build BuildFunc) {
-	iss := NewIssuer(t)
-	v := iss.Verifier(t)
-	h := build(t, v)
+// The verifiers the rows run against; see [fixtures.verifier].
+const (
+	vDefault           = "default"
+	vCookie            = "cookie"
+	vTokenType         = "token-type"
+	vTokenUse          = "token-use"
+	vClients           = "clients"
+	vRequiredJTI       = "required-jti"
+	vSmallTokens       = "small-tokens"
+	vRevoked           = "revoked"
+	vRevocationDown    = "revocation-down"
+	vIntrospection     = "introspection"
+	vIntrospectionDown = "introspection-down"
+	vKeysDown          = "keys-down"
+	vQuickRefresh      = "quick-refresh"
+)
 
+const (
+	// cookieName is the cookie the vCookie verifier reads.
+	cookieName = "access_token"
+	// The client the introspection verifiers authenticate as.
+	introspectionClient = "conformance-resource-server"
+	introspectionSecret = "conformance-secret"
+	// realm is the realm parameter of every challenge ([Issuer.Verifier]).
+	realm = `realm="jwtguard-test"`
+)
+
+// fixtures holds the issuers of one suite run and builds each named
+// verifier once.
+type fixtures struct {
+	t    *testing.T
+	iss  *Issuer // the trusted issuer
+	down *Issuer // an issuer whose discovery and JWKS answer 503
+
+	verifiers map[string]*jwtguard.Verifier
+}
+
+func newFixtures(t *testing.T) *fixtures {
+	f := &fixtures{t: t, iss: NewIssuer(t), down: NewIssuer(t), verifiers: map[string]*jwtguard.Verifier{}}
+	f.down.Down(true)
+	f.iss.EnableIntrospection(introspectionClient, introspectionSecret)
+	return f
+}
+
+// verifier returns the verifier called name (one of the v* constants; ""
+// is vDefault). It must be called from the test's goroutine.
+func (f *fixtures) verifier(name string) *jwtguard.Verifier {
+	t := f.t
+	t.Helper()
+	name = cmp.Or(name, vDefault)
+	if v := f.verifiers[name]; v != nil {
+		return v
+	}
+	iss := f.iss
+	entry := iss.Entry()
+	var v *jwtguard.Verifier
+	switch name {
+	case vDefault:
+		v = iss.Verifier(t)
+	case vCookie:
+		v = iss.Verifier(t, jwtguard.WithExtractor(jwtguard.FromOneOf(jwtguard.FromAuthHeader(), jwtguard.FromCookie(cookieName))))
+	case vTokenType:
+		entry.TokenTypes = []string{"at+jwt"}
+		v = iss.VerifierFor(t, entry)
+	case vTokenUse:
+		entry.TokenUseClaim, entry.TokenUses = "token_use", []string{"access"}
+		v = iss.VerifierFor(t, entry)
+	case vClients:
+		entry.Clients = []string{"orders-web"}
+		v = iss.VerifierFor(t, entry)
+	case vRequiredJTI:
+		entry.RequiredClaims = []string{"jti"}
+		v = iss.VerifierFor(t, entry)
+	case vSmallTokens:
+		entry.MaxTokenSize = 1024
+		v = iss.VerifierFor(t, entry)
+	case vQuickRefresh:
+		// A token naming an unknown kid waits for a refresh of the key
+		// set, at most UnknownKidGap (default 5 s) after the last one.
+		v = iss.Verifier(t, jwtguard.WithRemoteKeys(jwtguard.RemoteKeys{UnknownKidGap: 20 * time.Millisecond}))
+	case vRevoked:
+		v = iss.Verifier(t, jwtguard.WithRevocation(revokeSubject("bob")))
+	case vRevocationDown:
+		v = iss.Verifier(t, jwtguard.WithRevocation(failingStore{}))
+	case vIntrospection, vIntrospectionDown:
+		secret := introspectionSecret
+		if name == vIntrospectionDown {
+			// The endpoint refuses our client credentials: it cannot
+			// answer for the token, so the verifier fails closed.
+			secret = "not-the-" + introspectionSecret
+		}
+		client, err := introspect.New(iss.IntrospectionURL(), introspect.ClientSecretBasic(introspectionClient, secret))
+		if err != nil {
+			t.Fatalf("jwtguardtest: introspect.New: %v", err)
+		}
+		v = iss.Verifier(t, jwtguard.WithIntrospection(client))
+	case vKeysDown:
+		// Not iss.Verifier: that one waits for keys that never come.
+		dv, err := jwtguard.New(jwtguard.WithIssuer(f.down.URL(), jwtguard.Discovery()), jwtguard.WithAudience(DefaultAudience),
+			jwtguard.WithAlgorithms(Algorithms...), jwtguard.WithRealm("jwtguard-test"))
+		if err != nil {
+			t.Fatalf("jwtguardtest: New: %v", err)
+		}
+		t.Cleanup(func() { _ = dv.Close() })
+		v = dv
+	default:
+		t.Fatalf("jwtguardtest: no verifier %q", name)
+	}
+	f.verifiers[name] = v
+	return v
+}
+
+// row is one request of the suite and the answer every adapter must give.
+type row struct {
+	name     string
+	err      error  // the sentinel the request triggers; nil when allowed
+	verifier string // "" means vDefault
+	method   string // "" means GET
+	path     string
+	auth     []string // Authorization header values
+	cookies  []string // values of cookies named cookieName
+	header   map[string]string
+
+	status    int
+	challenge string // exact WWW-Authenticate ("" = must be absent)
+	body      string // JSON body "error"
+	claim     string // JSON body "claim"
+	retry     bool   // Retry-After must be sent (and only then)
+
+	sub        string // subject seen by the handler (200)
+	wantClaims bool   // the handler sees claims (200)
+}
+
+// conformanceRows returns every request of the suite: allowed requests,
+// and at least one request for each entry of [sentinels].
+func conformanceRows(f *fixtures) []row {
+	iss := f.iss
+	now := iss.now()
 	admin := iss.Mint(Claims{"sub": "alice", "roles": []string{"admin"}, "tenant_id": "acme", "scope": "orders:read orders:write"})
 	user := iss.Mint(Claims{"sub": "bob", "roles": []string{"user"}, "tenant_id": "globex"})
-	const realm = `realm="jwtguard-test"`
 	invalid := func(desc string) string {
 		return `Bearer ` + realm + `, error="invalid_token", error_description="` + desc + `"`
 	}
+	badRequest := func(desc string) string {
+		return `Bearer ` + realm + `, error="invalid_request", error_description="` + desc + `"`
+	}
+	forbidden := func(desc string) string {
+		return `Bearer ` + realm + `, error="insufficient_scope", error_description="` + desc + `"`
+	}
+	const noToken = `Bearer ` + realm
+	bearer := func(tok string) []string { return []string{"Bearer " + tok} }
+	pad := func(n int) Claims { return Claims{"pad": strings.Repeat("a", n)} }
 
-	type tc struct {
-		name       string
-		method     string
-		path       string
-		auth       []string
-		cookie     string
-		header     map[string]string
-		status     int
-		challenge  string // exact WWW-Authenticate ("" = must be absent)
-		errCode    string // JSON body "error"
-		sub        string // expected subject seen by the handler
-		wantClaims bool
-	}
-	cases := []tc{
-		{name: "no token", path: RouteProtected, status: 401, challenge: `Bearer ` + realm, errCode: "unauthorized"},
-		{name: "valid token", path: RouteProtected, auth: []string{"Bearer " + user}, status: 200, sub: "bob", wantClaims: true},
+	return []row{
+		// Allowed requests.
+		{name: "valid token", path: RouteProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
 		{name: "scheme is case-insensitive", path: RouteProtected, auth: []string{"bearer " + user}, status: 200, sub: "bob", wantClaims: true},
-		{name: "POST with valid token", method: http.MethodPost, path: RouteProtected, auth: []string{"Bearer " + user}, status: 200, sub: "bob", wantClaims: true},
-		{name: "expired", path: RouteProtected, auth: []string{"Bearer " + iss.Expired()}, status: 401, challenge: invalid("token is expired"), errCode: "invalid_token"},
-		{name: "wrong audience", path: RouteProtected, auth: []string{"Bearer " + iss.WrongAudience()}, status: 401, challenge: invalid("audience is not accepted"), errCode: "invalid_token"},
-		{name: "tampered signature", path: RouteProtected, auth: []string{"Bearer " + iss.TamperedSignature()}, status: 401, challenge: invalid("signature is invalid"), errCode: "invalid_token"},
-		{name: "garbage token", path: RouteProtected, auth: []string{"Bearer abc.def"}, status: 401, challenge: invalid("token is malformed"), errCode: "invalid_token"},
-		{name: "alg none", path: RouteProtected, auth: []string{"Bearer " + iss.Mint(nil, WithHeader("alg", "none"))}, status: 401, challenge: invalid("signing algorithm is not allowed"), errCode: "invalid_token"},
-		{name: "two Authorization headers", path: RouteProtected, auth: []string{"Bearer " + user, "Bearer " + admin}, status: 400,
-			challenge: `Bearer ` + realm + `, error="invalid_request", error_description="more than one Authorization header"`, errCode: "invalid_request"},
-		{name: "Bearer without token", path: RouteProtected, auth: []string{"Bearer"}, status: 400,
-			challenge: `Bearer ` + realm + `, error="invalid_request", error_description="Authorization header has the Bearer scheme but no token"`, errCode: "invalid_request"},
-		{name: "Basic scheme is no token", path: RouteProtected, auth: []string{"Basic dXNlcjpwYXNz"}, status: 401, challenge: `Bearer ` + realm, errCode: "unauthorized"},
-		{name: "admin route with admin", path: RouteAdmin, auth: []string{"Bearer " + admin}, status: 200, sub: "alice", wantClaims: true},
-		{name: "admin route with user", path: RouteAdmin, auth: []string{"Bearer " + user}, status: 403,
-			challenge: `Bearer ` + realm + `, error="insufficient_scope", error_description="requires role admin"`, errCode: "insufficient_scope"},
-		{name: "admin route without token", path: RouteAdmin, status: 401, challenge: `Bearer ` + realm, errCode: "unauthorized"},
-		{name: "scoped route with scope", path: RouteScoped, auth: []string{"Bearer " + admin}, status: 200, sub: "alice", wantClaims: true},
-		{name: "scoped route without scope", path: RouteScoped, auth: []string{"Bearer " + user}, status: 403,
-			challenge: `Bearer ` + realm + `, error="insufficient_scope", error_description="requires scope orders:read", scope="orders:read"`, errCode: "insufficient_scope"},
-		{name: "own tenant", path: "/tenants/acme/orders", auth: []string{"Bearer " + admin}, status: 200, sub: "alice", wantClaims: true},
-		{name: "other tenant", path: "/tenants/acme/orders", auth: []string{"Bearer " + user}, status: 403,
-			challenge: `Bearer ` + realm + `, error="insufficient_scope", error_description="token is not valid for this tenant"`, errCode: "insufficient_scope"},
-		{name: "optional without token", path: RouteOptional, status: 200, wantClaims: false},
-		{name: "optional with token", path: RouteOptional, auth: []string{"Bearer " + user}, status: 200, sub: "bob", wantClaims: true},
-		{name: "optional with bad token", path: RouteOptional, auth: []string{"Bearer " + iss.Expired()}, status: 401, challenge: invalid("token is expired"), errCode: "invalid_token"},
-		{name: "skipped without token", path: RouteSkipped, status: 200, wantClaims: false},
+		{name: "POST with valid token", method: http.MethodPost, path: RouteProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "admin route with admin", path: RouteAdmin, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "scoped route with scope", path: RouteScoped, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "own tenant", path: "/tenants/acme/orders", auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "optional without token", path: RouteOptional, status: 200},
+		{name: "optional with token", path: RouteOptional, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "skipped without token", path: RouteSkipped, status: 200},
+		{name: "skipped with bad token", path: RouteSkipped, auth: bearer(iss.Expired()), status: 200},
+		// The controls of the rows below that need their own verifier: the
+		// same verifier accepts the right token.
+		{name: "cookie token on same-origin POST", verifier: vCookie, method: http.MethodPost, path: RouteProtected, cookies: []string{user},
+			header: map[string]string{"Sec-Fetch-Site": "same-origin"}, status: 200, sub: "bob", wantClaims: true},
+		{name: "cookie token on cross-site GET", verifier: vCookie, path: RouteProtected, cookies: []string{user},
+			header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 200, sub: "bob", wantClaims: true},
+		{name: "identical duplicate cookies", verifier: vCookie, path: RouteProtected, cookies: []string{user, user}, status: 200, sub: "bob", wantClaims: true},
+		{name: "accepted typ header", verifier: vTokenType, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob"}, WithHeader("typ", "at+jwt"))),
+			status: 200, sub: "bob", wantClaims: true},
+		{name: "accepted token use", verifier: vTokenUse, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "token_use": "access"})),
+			status: 200, sub: "bob", wantClaims: true},
+		{name: "allowed client", verifier: vClients, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "azp": "orders-web"})),
+			status: 200, sub: "bob", wantClaims: true},
+		{name: "required claim present", verifier: vRequiredJTI, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "jti": "j-1"})),
+			status: 200, sub: "bob", wantClaims: true},
+		{name: "token within the issuer's size", verifier: vSmallTokens, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob"})),
+			status: 200, sub: "bob", wantClaims: true},
+		{name: "token not revoked", verifier: vRevoked, path: RouteProtected, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "active opaque token", verifier: vIntrospection, path: RouteProtected, auth: bearer(iss.MintOpaque(Claims{"sub": "carol"})),
+			status: 200, sub: "carol", wantClaims: true},
+		{name: "JWT beside introspection", verifier: vIntrospection, path: RouteProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+
+		// ErrNoToken: a challenge without an error code (RFC 6750 §3.1).
+		{name: "no token", err: jwtguard.ErrNoToken, path: RouteProtected, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "Basic scheme is no token", err: jwtguard.ErrNoToken, path: RouteProtected, auth: []string{"Basic dXNlcjpwYXNz"}, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "admin route without token", err: jwtguard.ErrNoToken, path: RouteAdmin, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "POST without token", err: jwtguard.ErrNoToken, method: http.MethodPost, path: RouteProtected, status: 401, challenge: noToken, body: "unauthorized"},
+
+		// ErrInvalidRequest.
+		{name: "two Authorization headers", err: jwtguard.ErrInvalidRequest, path: RouteProtected, auth: []string{"Bearer " + user, "Bearer " + admin},
+			status: 400, challenge: badRequest("more than one Authorization header"), body: "invalid_request"},
+		{name: "Bearer without token", err: jwtguard.ErrInvalidRequest, path: RouteProtected, auth: []string{"Bearer"},
+			status: 400, challenge: badRequest("Authorization header has the Bearer scheme but no token"), body: "invalid_request"},
+		{name: "token in header and cookie", err: jwtguard.ErrInvalidRequest, verifier: vCookie, path: RouteProtected, auth: bearer(user), cookies: []string{user},
+			status: 400, challenge: badRequest("credentials sent more than one way"), body: "invalid_request"},
+		{name: "two cookies with different tokens", err: jwtguard.ErrInvalidRequest, verifier: vCookie, path: RouteProtected, cookies: []string{user, admin},
+			status: 400, challenge: badRequest("several " + cookieName + " cookies with different values"), body: "invalid_request"},
+		{name: "optional with malformed request", err: jwtguard.ErrInvalidRequest, path: RouteOptional, auth: []string{"Bearer"},
+			status: 400, challenge: badRequest("Authorization header has the Bearer scheme but no token"), body: "invalid_request"},
+
+		// ErrCrossOrigin: no challenge, the token is not at fault.
+		{name: "cookie token on cross-site POST", err: jwtguard.ErrCrossOrigin, verifier: vCookie, method: http.MethodPost, path: RouteProtected,
+			cookies: []string{user}, header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403, body: "cross_origin_request"},
+
+		// ErrTokenTooLarge: the verifier's cap, and an issuer's smaller one.
+		{name: "token over 8 KiB", err: jwtguard.ErrTokenTooLarge, path: RouteProtected, auth: bearer(iss.Mint(pad(9000))),
+			status: 401, challenge: invalid("token is larger than the size limit"), body: "invalid_token"},
+		{name: "token over the issuer's MaxTokenSize", err: jwtguard.ErrTokenTooLarge, verifier: vSmallTokens, path: RouteProtected, auth: bearer(iss.Mint(pad(1500))),
+			status: 401, challenge: invalid("token is larger than the size limit"), body: "invalid_token"},
+
+		// ErrMalformedToken.
+		{name: "garbage token", err: jwtguard.ErrMalformedToken, path: RouteProtected, auth: bearer("abc.def"),
+			status: 401, challenge: invalid("token is malformed"), body: "invalid_token"},
+		{name: "JWE token", err: jwtguard.ErrMalformedToken, path: RouteProtected, auth: bearer("a.b.c.d.e"),
+			status: 401, challenge: invalid("token is malformed"), body: "invalid_token"},
+
+		// ErrAlgorithmNotAllowed.
+		{name: "alg none", err: jwtguard.ErrAlgorithmNotAllowed, path: RouteProtected, auth: bearer(iss.Mint(nil, WithHeader("alg", "none"))),
+			status: 401, challenge: invalid("signing algorithm is not allowed"), body: "invalid_token"},
+		{name: "HS256 not in the allowlist", err: jwtguard.ErrAlgorithmNotAllowed, path: RouteProtected, auth: bearer(iss.Mint(nil, WithAlg("HS256"))),
+			status: 401, challenge: invalid("signing algorithm is not allowed"), body: "invalid_token"},
+
+		// ErrKeyNotFound.
+		{name: "unknown kid", err: jwtguard.ErrKeyNotFound, verifier: vQuickRefresh, path: RouteProtected, auth: bearer(iss.Mint(nil, WithHeader("kid", "no-such-key"))),
+			status: 401, challenge: invalid("no key matches the token's key id and algorithm"), body: "invalid_token"},
+
+		// ErrInvalidSignature.
+		{name: "tampered signature", err: jwtguard.ErrInvalidSignature, path: RouteProtected, auth: bearer(iss.TamperedSignature()),
+			status: 401, challenge: invalid("signature is invalid"), body: "invalid_token"},
+
+		// ErrInvalidTokenType: the typ header, and a token-use claim.
+		{name: "typ header not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenType, path: RouteProtected, auth: bearer(iss.Mint(nil)),
+			status: 401, challenge: invalid("the typ header is not an accepted token type"), body: "invalid_token"},
+		{name: "token use not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenUse, path: RouteProtected, auth: bearer(iss.Mint(Claims{"token_use": "id"})),
+			status: 401, challenge: invalid("token_use is not an accepted token use"), body: "invalid_token", claim: "token_use"},
+
+		// ErrInvalidClaim: a claim of the wrong type, a client not allowed.
+		{name: "exp is a string", err: jwtguard.ErrInvalidClaim, path: RouteProtected, auth: bearer(iss.Mint(Claims{"exp": "tomorrow"})),
+			status: 401, challenge: invalid("exp must be a number (NumericDate)"), body: "invalid_token", claim: "exp"},
+		{name: "client not allowed", err: jwtguard.ErrInvalidClaim, verifier: vClients, path: RouteProtected, auth: bearer(iss.Mint(Claims{"azp": "other-client"})),
+			status: 401, challenge: invalid("azp names a client that may not call this service"), body: "invalid_token", claim: "azp"},
+
+		// ErrMissingClaim: exp, and the issuer's RequiredClaims.
+		{name: "exp missing", err: jwtguard.ErrMissingClaim, path: RouteProtected, auth: bearer(iss.Mint(Claims{"exp": nil})),
+			status: 401, challenge: invalid("a required claim is missing: exp"), body: "invalid_token", claim: "exp"},
+		{name: "required claim missing", err: jwtguard.ErrMissingClaim, verifier: vRequiredJTI, path: RouteProtected, auth: bearer(iss.Mint(nil)),
+			status: 401, challenge: invalid("a required claim is missing: jti"), body: "invalid_token", claim: "jti"},
+		{name: "required claim empty", err: jwtguard.ErrMissingClaim, verifier: vRequiredJTI, path: RouteProtected, auth: bearer(iss.Mint(Claims{"jti": ""})),
+			status: 401, challenge: invalid("a required claim is missing: jti"), body: "invalid_token", claim: "jti"},
+
+		// Times.
+		{name: "expired", err: jwtguard.ErrTokenExpired, path: RouteProtected, auth: bearer(iss.Expired()),
+			status: 401, challenge: invalid("token is expired"), body: "invalid_token"},
+		{name: "optional with bad token", err: jwtguard.ErrTokenExpired, path: RouteOptional, auth: bearer(iss.Expired()),
+			status: 401, challenge: invalid("token is expired"), body: "invalid_token"},
+		{name: "not yet valid", err: jwtguard.ErrTokenNotYetValid, path: RouteProtected, auth: bearer(iss.Mint(Claims{"nbf": now.Add(time.Hour).Unix()})),
+			status: 401, challenge: invalid("token is not valid yet"), body: "invalid_token"},
+		{name: "issued in the future", err: jwtguard.ErrTokenIssuedInFuture, path: RouteProtected,
+			auth:   bearer(iss.Mint(Claims{"iat": now.Add(time.Hour).Unix(), "exp": now.Add(2 * time.Hour).Unix()})),
+			status: 401, challenge: invalid("token is issued in the future"), body: "invalid_token"},
+
+		// ErrInvalidIssuer.
+		{name: "untrusted issuer", err: jwtguard.ErrInvalidIssuer, path: RouteProtected, auth: bearer(iss.Mint(Claims{"iss": "https://evil.example.test"})),
+			status: 401, challenge: invalid("issuer is not accepted"), body: "invalid_token"},
+		{name: "issuer missing", err: jwtguard.ErrInvalidIssuer, path: RouteProtected, auth: bearer(iss.Mint(Claims{"iss": nil})),
+			status: 401, challenge: invalid("iss is missing"), body: "invalid_token", claim: "iss"},
+
+		// ErrInvalidAudience.
+		{name: "wrong audience", err: jwtguard.ErrInvalidAudience, path: RouteProtected, auth: bearer(iss.WrongAudience()),
+			status: 401, challenge: invalid("audience is not accepted"), body: "invalid_token"},
+		{name: "audience missing", err: jwtguard.ErrInvalidAudience, path: RouteProtected, auth: bearer(iss.Mint(Claims{"aud": nil})),
+			status: 401, challenge: invalid("aud is missing"), body: "invalid_token", claim: "aud"},
+
+		// ErrTokenRevoked.
+		{name: "revoked token", err: jwtguard.ErrTokenRevoked, verifier: vRevoked, path: RouteProtected, auth: bearer(user),
+			status: 401, challenge: invalid("token revoked"), body: "invalid_token"},
+
+		// ErrTokenInactive.
+		{name: "inactive opaque token", err: jwtguard.ErrTokenInactive, verifier: vIntrospection, path: RouteProtected, auth: bearer("opaque-never-issued"),
+			status: 401, challenge: invalid("token is not active"), body: "invalid_token"},
+
+		// Server-side outages: 503, Retry-After, no challenge.
+		{name: "revocation store down", err: jwtguard.ErrRevocationUnavailable, verifier: vRevocationDown, path: RouteProtected, auth: bearer(user),
+			status: 503, body: "temporarily_unavailable", retry: true},
+		{name: "introspection endpoint refuses us", err: jwtguard.ErrIntrospectionUnavailable, verifier: vIntrospectionDown, path: RouteProtected,
+			auth: bearer(iss.MintOpaque(nil)), status: 503, body: "temporarily_unavailable", retry: true},
+		{name: "keys unavailable", err: jwtguard.ErrKeysUnavailable, verifier: vKeysDown, path: RouteProtected, auth: bearer(f.down.Mint(nil)),
+			status: 503, body: "temporarily_unavailable", retry: true},
+
+		// ErrForbidden: policies.
+		{name: "admin route with user", err: jwtguard.ErrForbidden, path: RouteAdmin, auth: bearer(user),
+			status: 403, challenge: forbidden("requires role admin"), body: "insufficient_scope"},
+		{name: "scoped route without scope", err: jwtguard.ErrForbidden, path: RouteScoped, auth: bearer(user),
+			status: 403, challenge: forbidden("requires scope "+ScopeRead) + `, scope="` + ScopeRead + `"`, body: "insufficient_scope"},
+		{name: "other tenant", err: jwtguard.ErrForbidden, path: "/tenants/acme/orders", auth: bearer(user),
+			status: 403, challenge: forbidden("token is not valid for this tenant"), body: "insufficient_scope"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			method := c.method
-			if method == "" {
-				method = http.MethodGet
+}
+
+// request builds the row's request.
+func (r *row) request() *http.Request {
+	method := r.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req := httptest.NewRequest(method, r.path, nil)
+	for _, a := range r.auth {
+		req.Header.Add("Authorization", a)
+	}
+	for _, c := range r.cookies {
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: c})
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	return req
+}
+
+// secrets are the tokens the row sends, which no answer may echo.
+func (r *row) secrets() []string { return slices.Concat(r.auth, r.cookies) }
+
+// checkRows checks the rows against jwtguard's error table and the sentinel
+// list: every sentinel has a row, every row's sentinel is listed and
+// answers the row's status and code, and no sentinel answers 500.
+func checkRows(t *testing.T, rows []row) {
+	t.Helper()
+	covered := map[error]bool{}
+	for _, r := range rows {
+		if r.err == nil {
+			if r.status != http.StatusOK {
+				t.Errorf("row %q: a refused request must name its sentinel", r.name)
 			}
-			req := httptest.NewRequest(method, c.path, nil)
-			for _, a := range c.auth {
-				req.Header.Add("Authorization", a)
-			}
-			for k, v := range c.header {
-				req.Header.Set(k, v)
-			}
+			continue
+		}
+		covered[r.err] = true
+		if !slices.Contains(sentinels, r.err) {
+			t.Errorf("row %q: %v is not in the suite's sentinel list", r.name, r.err)
+		}
+		e := jwtguard.AsError(r.err)
+		if e.Status != r.status {
+			t.Errorf("row %q expects %d, jwtguard answers %v with %d", r.name, r.status, r.err, e.Status)
+		}
+		if e.Code != "" && e.Code != r.body {
+			t.Errorf("row %q expects body error %q, jwtguard's code for %v is %q", r.name, r.body, r.err, e.Code)
+		}
+		if (e.RetryAfter > 0) != r.retry {
+			t.Errorf("row %q: Retry-After expected %v, jwtguard's RetryAfter for %v is %s", r.name, r.retry, r.err, e.RetryAfter)
+		}
+	}
+	for _, s := range sentinels {
+		if !covered[s] {
+			t.Errorf("no request of the suite triggers %v: add a row", s)
+		}
+		if st := jwtguard.AsError(s).Status; st == http.StatusInternalServerError {
+			t.Errorf("%v answers 500: every sentinel needs a row in jwtguard's error table", s)
+		}
+	}
+}
+
+// RunMiddlewareTests is the adapter conformance suite: every adapter
+// (net/http, chi, Echo, Gin) calls it, so all of them are proven to give the
+// same statuses, WWW-Authenticate challenges, Retry-After headers and JSON
+// error bodies, claims in context, policy results, optional credentials
+// and skipper behaviour. Every sentinel error of jwtguard ([Sentinels]) is
+// triggered by at least one real request through the adapter, with the
+// verifier configuration it needs (a cookie extractor, issuer entries with
+// token-type, client, required-claim and size rules, a revocation store,
+// an introspection endpoint, an unreachable key source).
+func RunMiddlewareTests(t *testing.T, build BuildFunc) {
+	f := newFixtures(t)
+	rows := conformanceRows(f)
+	checkRows(t, rows)
+	// Every verifier and handler is built here, on the test's goroutine.
+	handlers := map[string]http.Handler{}
+	for _, r := range rows {
+		if handlers[r.verifier] == nil {
+			handlers[r.verifier] = build(t, f.verifier(r.verifier))
+		}
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			h := handlers[r.verifier]
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			checkResponse(t, rec, c.status, c.challenge, c.errCode, c.auth)
-			if c.status == 200 {
+			h.ServeHTTP(rec, r.request())
+			checkResponse(t, rec, &r)
+			if r.status == http.StatusOK {
 				var resp Response
 				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 					t.Fatalf("handler body is not the WriteClaims JSON: %v (%q)", err, rec.Body.String())
 				}
-				if resp.Claims != c.wantClaims || resp.CtxClaims != c.wantClaims {
-					t.Fatalf("claims seen by handler: framework=%v context=%v, want %v", resp.Claims, resp.CtxClaims, c.wantClaims)
+				if resp.Claims != r.wantClaims || resp.CtxClaims != r.wantClaims {
+					t.Fatalf("claims seen by handler: framework=%v context=%v, want %v", resp.Claims, resp.CtxClaims, r.wantClaims)
 				}
-				if resp.Subject != c.sub || resp.CtxSub != c.sub {
-					t.Fatalf("subject seen by handler: framework=%q context=%q, want %q", resp.Subject, resp.CtxSub, c.sub)
+				if resp.Subject != r.sub || resp.CtxSub != r.sub {
+					t.Fatalf("subject seen by handler: framework=%q context=%q, want %q", resp.Subject, resp.CtxSub, r.sub)
 				}
 			}
 		})
 	}
-
-	t.Run("keys unavailable gives 503 with Retry-After", func(t *testing.T) {
-		down := NewIssuer(t)
-		down.Down(true)
-		dv, err := jwtguard.New(jwtguard.WithDiscovery(down.URL()), jwtguard.WithAudience(DefaultAudience),
-			jwtguard.WithAlgorithms(Algorithms...), jwtguard.WithRealm("jwtguard-test"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer dv.Close()
-		dh := build(t, dv)
-		req := httptest.NewRequest(http.MethodGet, RouteProtected, nil)
-		req.Header.Set("Authorization", "Bearer "+down.Mint(nil))
-		rec := httptest.NewRecorder()
-		dh.ServeHTTP(rec, req)
-		checkResponse(t, rec, 503, "", "temporarily_unavailable", nil)
-		if rec.Header().Get("Retry-After") == "" {
-			t.Fatal("503 without Retry-After")
-		}
-	})
-
-	t.Run("cookie token refused on cross-site POST, accepted same-origin", func(t *testing.T) {
-		cv := iss.Verifier(t, jwtguard.WithExtractor(jwtguard.FromFirst(jwtguard.FromAuthHeader(), jwtguard.FromCookie("access_token"))))
-		ch := build(t, cv)
-		cross := httptest.NewRequest(http.MethodPost, RouteProtected, nil)
-		cross.AddCookie(&http.Cookie{Name: "access_token", Value: user})
-		cross.Header.Set("Sec-Fetch-Site", "cross-site")
-		rec := httptest.NewRecorder()
-		ch.ServeHTTP(rec, cross)
-		checkResponse(t, rec, 403, "", "cross_origin_request", []string{user})
-
-		same := httptest.NewRequest(http.MethodPost, RouteProtected, nil)
-		same.AddCookie(&http.Cookie{Name: "access_token", Value: user})
-		same.Header.Set("Sec-Fetch-Site", "same-origin")
-		rec = httptest.NewRecorder()
-		ch.ServeHTTP(rec, same)
-		checkResponse(t, rec, 200, "", "", nil)
-
-		get := httptest.NewRequest(http.MethodGet, RouteProtected, nil)
-		get.AddCookie(&http.Cookie{Name: "access_token", Value: user})
-		get.Header.Set("Sec-Fetch-Site", "cross-site")
-		rec = httptest.NewRecorder()
-		ch.ServeHTTP(rec, get)
-		checkResponse(t, rec, 200, "", "", nil)
-	})
-
-	t.Run("revoked token gives 401 token revoked", func(t *testing.T) {
-		rv := iss.Verifier(t, jwtguard.WithRevocation(revokeSubject("bob")))
-		rh := build(t, rv)
-		req := httptest.NewRequest(http.MethodGet, RouteProtected, nil)
-		req.Header.Set("Authorization", "Bearer "+user)
-		rec := httptest.NewRecorder()
-		rh.ServeHTTP(rec, req)
-		checkResponse(t, rec, 401, invalid("token revoked"), "invalid_token", []string{user})
-	})
-
 }
 
 type revokeSubject string
@@ -220,22 +518,38 @@ func (s revokeSubject) IsRevoked(_ context.Context, c *jwtguard.Claims) (bool, e
 	return c.Subject == string(s), nil
 }
 
-func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, status int, challenge, errCode string, secrets []string) {
+// failingStore is a revocation store whose backend is down.
+type failingStore struct{}
+
+func (failingStore) IsRevoked(context.Context, *jwtguard.Claims) (bool, error) {
+	return false, errors.New("revocation backend unreachable")
+}
+
+// checkResponse checks an answer against the row: status, exact
+// WWW-Authenticate, Retry-After, and for errors the headers and the one
+// JSON body jwtguard writes.
+func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, r *row) {
 	t.Helper()
 	body, _ := io.ReadAll(rec.Result().Body)
-	if rec.Code != status {
-		t.Fatalf("status %d, want %d (body %s)", rec.Code, status, body)
+	if rec.Code != r.status {
+		t.Fatalf("status %d, want %d (body %s)", rec.Code, r.status, body)
 	}
-	if got := rec.Header().Get("WWW-Authenticate"); got != challenge {
-		t.Fatalf("WWW-Authenticate %q, want %q", got, challenge)
+	if got := rec.Header().Get("WWW-Authenticate"); got != r.challenge {
+		t.Fatalf("WWW-Authenticate %q, want %q", got, r.challenge)
 	}
-	for _, s := range secrets {
+	if got := rec.Header().Get("Retry-After"); (got != "") != r.retry || (r.retry && got != "5") {
+		t.Fatalf("Retry-After %q, want it %s", got, map[bool]string{true: `"5"`, false: "absent"}[r.retry])
+	}
+	for _, s := range r.secrets() {
 		tok := strings.TrimPrefix(s, "Bearer ")
-		if i := strings.LastIndexByte(tok, '.'); i > 0 && strings.Contains(string(body), tok[i+1:]) {
-			t.Fatalf("response body contains the token's signature")
+		if i := strings.LastIndexByte(tok, '.'); i >= 0 {
+			tok = tok[i+1:] // a JWS's signature
+		}
+		if len(tok) >= 8 && strings.Contains(string(body), tok) {
+			t.Fatalf("response body contains the token")
 		}
 	}
-	if status == 200 {
+	if r.status == http.StatusOK {
 		return
 	}
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -244,9 +558,13 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, status int, cha
 	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Fatalf("error Cache-Control %q, want no-store", cc)
 	}
+	if n := rec.Header().Get("X-Content-Type-Options"); n != "nosniff" {
+		t.Fatalf("error X-Content-Type-Options %q, want nosniff", n)
+	}
 	var eb struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
+		Claim       string `json:"claim"`
 		Scope       string `json:"scope"`
 	}
 	// One JSON object and nothing else: an adapter that also lets the
@@ -254,22 +572,27 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, status int, cha
 	if err := json.Unmarshal(body, &eb); err != nil {
 		t.Fatalf("error body is not one JSON object: %v (%q)", err, body)
 	}
-	if eb.Error != errCode {
-		t.Fatalf("body error %q, want %q (body %s)", eb.Error, errCode, body)
+	if eb.Error != r.body {
+		t.Fatalf("body error %q, want %q (body %s)", eb.Error, r.body, body)
 	}
 	if eb.Description == "" {
 		t.Fatalf("body has no error_description: %s", body)
 	}
+	if eb.Claim != r.claim {
+		t.Fatalf("body claim %q, want %q (body %s)", eb.Claim, r.claim, body)
+	}
 	// The body says the same as the challenge, so every adapter sends the
-	// same body for the same case.
-	if want := challengeParam(challenge, "error_description"); want != "" && eb.Description != want {
-		t.Fatalf("body error_description %q, challenge says %q", eb.Description, want)
+	// same body for the same case; without a challenge, it says the error
+	// table's standard description.
+	want := challengeParam(r.challenge, "error_description")
+	if want == "" {
+		want = jwtguard.AsError(r.err).Description
 	}
-	if want := challengeParam(challenge, "scope"); eb.Scope != want {
+	if eb.Description != want {
+		t.Fatalf("body error_description %q, want %q", eb.Description, want)
+	}
+	if want := challengeParam(r.challenge, "scope"); eb.Scope != want {
 		t.Fatalf("body scope %q, challenge says %q", eb.Scope, want)
-	}
-	if challenge == `Bearer realm="jwtguard-test"` && eb.Description != "no bearer token in the request" {
-		t.Fatalf("body error_description %q for a request without credentials", eb.Description)
 	}
 }
 
@@ -288,64 +611,77 @@ func challengeParam(challenge, name string) string {
 }
 
 // ErrorHandlerBuild builds the handler under test for
-// [RunErrorHandlerTests]: it serves GET [RouteAdmin] (with
-// Require(jwtguard.RequireRole("admin"))) and GET [RouteTenant] (with the
-// adapter's tenant-parameter policy), both behind the adapter's Middleware
-// configured with a custom error handler that calls record(err) and answers
-// 418 (http.StatusTeapot).
+// [RunErrorHandlerTests]: it serves GET and POST [RouteProtected], GET
+// [RouteAdmin] (with Require(jwtguard.RequireAnyRole("admin"))) and GET
+// [RouteTenant] (with the adapter's tenant-parameter policy), all behind
+// the adapter's Middleware configured with a custom error handler that
+// calls record(err) and answers 418 (http.StatusTeapot).
 type ErrorHandlerBuild func(t *testing.T, v *jwtguard.Verifier, record func(err error)) http.Handler
 
 // RunErrorHandlerTests checks an adapter's custom error handler: every
-// refusal — a bad token and a policy denial in Require or the tenant
-// policy — reaches it exactly once as a *jwtguard.Error wrapping the right
-// sentinel, and allowed requests never call it.
+// refusal — each request of [RunMiddlewareTests] that triggers a sentinel
+// on [RouteProtected], a policy denial in Require or the tenant policy —
+// reaches it exactly once as a *jwtguard.Error wrapping the right sentinel
+// with the right status, and allowed requests never call it.
 func RunErrorHandlerTests(t *testing.T, build ErrorHandlerBuild) {
-	iss := NewIssuer(t)
-	v := iss.Verifier(t)
+	f := newFixtures(t)
 	var mu sync.Mutex
 	var seen []error
-	h := build(t, v, func(err error) {
+	record := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, err)
-	})
-	cases := []struct {
-		name, path, token string
-		status            int
-		want              error
-	}{
-		{"expired token", RouteAdmin, iss.Expired(), http.StatusTeapot, jwtguard.ErrTokenExpired},
-		{"role denial", RouteAdmin, iss.Mint(nil), http.StatusTeapot, jwtguard.ErrForbidden},
-		{"role allowed", RouteAdmin, iss.Mint(Claims{"roles": []string{"admin"}}), http.StatusOK, nil},
-		{"tenant denial", "/tenants/acme/orders", iss.Mint(Claims{"tenant_id": "globex"}), http.StatusTeapot, jwtguard.ErrForbidden},
-		{"tenant allowed", "/tenants/acme/orders", iss.Mint(Claims{"tenant_id": "acme"}), http.StatusOK, nil},
 	}
-	for _, c := range cases {
-		mu.Lock()
-		seen = nil
-		mu.Unlock()
-		req := httptest.NewRequest(http.MethodGet, c.path, nil)
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		mu.Lock()
-		got := seen
-		mu.Unlock()
-		if rec.Code != c.status {
-			t.Fatalf("%s: status %d, want %d", c.name, rec.Code, c.status)
+	iss := f.iss
+	var rows []row
+	for _, r := range conformanceRows(f) {
+		if r.path == RouteProtected {
+			rows = append(rows, r)
 		}
-		if c.want == nil {
-			if len(got) != 0 {
-				t.Fatalf("%s: error handler called with %v", c.name, got)
+	}
+	rows = append(rows,
+		row{name: "expired token on the admin route", path: RouteAdmin, auth: []string{"Bearer " + iss.Expired()}, status: http.StatusUnauthorized, err: jwtguard.ErrTokenExpired},
+		row{name: "role denial", path: RouteAdmin, auth: []string{"Bearer " + iss.Mint(nil)}, status: http.StatusForbidden, err: jwtguard.ErrForbidden},
+		row{name: "role allowed", path: RouteAdmin, auth: []string{"Bearer " + iss.Mint(Claims{"roles": []string{"admin"}})}, status: http.StatusOK},
+		row{name: "tenant denial", path: "/tenants/acme/orders", auth: []string{"Bearer " + iss.Mint(Claims{"tenant_id": "globex"})}, status: http.StatusForbidden, err: jwtguard.ErrForbidden},
+		row{name: "tenant allowed", path: "/tenants/acme/orders", auth: []string{"Bearer " + iss.Mint(Claims{"tenant_id": "acme"})}, status: http.StatusOK},
+	)
+	handlers := map[string]http.Handler{}
+	for _, r := range rows {
+		if handlers[r.verifier] == nil {
+			handlers[r.verifier] = build(t, f.verifier(r.verifier), record)
+		}
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			h := handlers[r.verifier]
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r.request())
+			mu.Lock()
+			got := seen
+			mu.Unlock()
+			if r.err == nil {
+				if rec.Code != http.StatusOK || len(got) != 0 {
+					t.Fatalf("status %d, error handler called with %v; want 200 and no call", rec.Code, got)
+				}
+				return
 			}
-			continue
-		}
-		if len(got) != 1 || !errors.Is(got[0], c.want) {
-			t.Fatalf("%s: error handler saw %v, want one %v", c.name, got, c.want)
-		}
-		var je *jwtguard.Error
-		if !errors.As(got[0], &je) {
-			t.Fatalf("%s: %T is not a *jwtguard.Error", c.name, got[0])
-		}
+			if rec.Code != http.StatusTeapot {
+				t.Fatalf("status %d, want the error handler's 418", rec.Code)
+			}
+			if len(got) != 1 || !errors.Is(got[0], r.err) {
+				t.Fatalf("error handler saw %v, want one %v", got, r.err)
+			}
+			var je *jwtguard.Error
+			if !errors.As(got[0], &je) {
+				t.Fatalf("%T is not a *jwtguard.Error", got[0])
+			}
+			if je.Status != r.status || je.Claim != r.claim {
+				t.Fatalf("error handler saw status %d claim %q, want %d %q", je.Status, je.Claim, r.status, r.claim)
+			}
+		})
 	}
 }

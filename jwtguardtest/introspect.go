@@ -225,9 +225,9 @@ func (i *Issuer) authenticateClient(in *introspection, r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	v, err := jwtguard.New(jwtguard.WithKey(k.pub, k.alg), jwtguard.WithAlgorithms(k.alg),
-		jwtguard.WithIssuer(body.Iss), jwtguard.WithAudience(i.IntrospectionURL()),
-		jwtguard.WithRequiredClaims("jti", "sub"), jwtguard.WithClock(i.now))
+	v, err := jwtguard.New(jwtguard.Trust(jwtguard.Issuer{ID: body.Iss, Keys: jwtguard.StaticKeys(k.pub),
+		Audiences: []string{i.IntrospectionURL()}, RequiredClaims: []string{"jti", "sub"}}),
+		jwtguard.WithAlgorithms(k.alg), jwtguard.WithClock(i.now))
 	if err != nil {
 		return false
 	}

@@ -307,15 +307,27 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(i.JWKS())
 }
 
-// Verifier returns a jwtguard.Verifier for this issuer (discovery, the
-// default audience, the asymmetric algorithms, realm "jwtguard-test"),
-// waits until its keys are loaded, and closes it when the test ends. opts
-// are added after the defaults.
+// Entry returns this issuer as a jwtguard.Issuer entry: its URL as ID, keys
+// through OIDC discovery, the default audience. Change its fields (claim
+// mapping, required claims, token size...) and pass it to [Issuer.VerifierFor].
+func (i *Issuer) Entry() jwtguard.Issuer {
+	return jwtguard.Issuer{ID: i.URL(), Keys: jwtguard.Discovery(), Audiences: []string{DefaultAudience}}
+}
+
+// Verifier returns a jwtguard.Verifier for this issuer ([Issuer.Entry], the
+// asymmetric algorithms, realm "jwtguard-test"), waits until its keys are
+// loaded, and closes it when the test ends. opts are added after the
+// defaults; they must not repeat WithAlgorithms or WithRealm.
 func (i *Issuer) Verifier(t testing.TB, opts ...jwtguard.Option) *jwtguard.Verifier {
 	t.Helper()
+	return i.VerifierFor(t, i.Entry(), opts...)
+}
+
+// VerifierFor is [Issuer.Verifier] with the issuer entry e.
+func (i *Issuer) VerifierFor(t testing.TB, e jwtguard.Issuer, opts ...jwtguard.Option) *jwtguard.Verifier {
+	t.Helper()
 	base := []jwtguard.Option{
-		jwtguard.WithDiscovery(i.URL()),
-		jwtguard.WithAudience(DefaultAudience),
+		jwtguard.Trust(e),
 		jwtguard.WithAlgorithms(Algorithms...),
 		jwtguard.WithRealm("jwtguard-test"),
 	}

@@ -97,7 +97,9 @@ func TestThroughVerifier(t *testing.T) {
 	if code, _ := do(noJTI); code != http.StatusUnauthorized {
 		t.Fatalf("token without jti after RevokeSubject: %d", code)
 	}
-	strict := iss.Verifier(t, jwtguard.WithRevocation(store), jwtguard.WithRequiredClaims("jti"), jwtguard.WithClock(clk.Now))
+	entry := iss.Entry()
+	entry.RequiredClaims = []string{"jti"}
+	strict := iss.VerifierFor(t, entry, jwtguard.WithRevocation(store), jwtguard.WithClock(clk.Now))
 	if _, err := strict.Verify(ctx, iss.Mint(jwtguardtest.Claims{"sub": "dave"})); !errors.Is(err, jwtguard.ErrMissingClaim) {
 		t.Fatalf("WithRequiredClaims(jti): err %v, want ErrMissingClaim", err)
 	}

@@ -14,7 +14,7 @@ import (
 
 // exampleSecret is the HMAC secret of the examples (at least 32 bytes).
 // Real services usually verify with their identity provider's keys:
-// jwtguard.WithDiscovery(issuerURL).
+// jwtguard.WithIssuer(issuerURL, jwtguard.Discovery()).
 var exampleSecret = []byte("example-secret-of-at-least-32-bytes!")
 
 var exampleNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -46,9 +46,8 @@ func jsonStrings(s []string) string {
 
 func exampleVerifier() *jwtguard.Verifier {
 	v, err := jwtguard.New(
-		jwtguard.WithHMAC(exampleSecret),
+		jwtguard.WithIssuer("https://auth.example.com", jwtguard.HMAC(exampleSecret)),
 		jwtguard.WithAlgorithms("HS256"),
-		jwtguard.WithIssuer("https://auth.example.com"),
 		jwtguard.WithAudience("https://api.example.com"),
 		jwtguard.WithRealm("orders"),
 		jwtguard.WithClock(func() time.Time { return exampleNow }),
@@ -104,7 +103,7 @@ func ExampleRequire() {
 		fmt.Fprintln(w, "admin area")
 	})
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireRole("admin"))(admin))
+	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireAnyRole("admin"))(admin))
 	h := nethttp.Middleware(v)(mux)
 
 	do(h, "GET", "/admin", exampleToken("alice", "admin"))

@@ -3,12 +3,13 @@
 // [jwtguard.Verifier].
 //
 //	mux := http.NewServeMux()
-//	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireRole("admin"))(adminHandler))
+//	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireAnyRole("admin"))(adminHandler))
 //	http.ListenAndServe(addr, nethttp.Middleware(v)(mux))
 package nethttp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/jwtguard/jwtguard"
@@ -63,14 +64,14 @@ func Middleware(v *jwtguard.Verifier, opts ...Option) func(http.Handler) http.Ha
 				next.ServeHTTP(w, r)
 				return
 			}
-			out := v.Check(r, cfg.optional)
-			if out.Err != nil {
-				onError(w, r, out.Err)
+			claims, err := v.Authenticate(r)
+			if err != nil && !(cfg.optional && errors.Is(err, jwtguard.ErrNoToken)) {
+				onError(w, r, err)
 				return
 			}
 			ctx := context.WithValue(r.Context(), errorHandlerKey{}, onError)
-			if out.Claims != nil {
-				ctx = jwtguard.NewContext(ctx, out.Claims)
+			if claims != nil {
+				ctx = jwtguard.NewContext(ctx, claims)
 			}
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
 		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwtguard.FromContext(r.Context())
@@ -17,8 +18,8 @@ func TestConformance(t *testing.T) {
 		})
 		protected := http.NewServeMux()
 		protected.Handle(jwtguardtest.RouteProtected, final)
-		protected.Handle(jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireRole("admin"))(final))
-		protected.Handle(jwtguardtest.RouteScoped, nethttp.Require(jwtguard.RequireScope(jwtguardtest.ScopeRead))(final))
+		protected.Handle(jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
+		protected.Handle(jwtguardtest.RouteScoped, nethttp.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead))(final))
 		protected.Handle(jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
 
 		mux := http.NewServeMux()
@@ -32,13 +33,15 @@ func TestConformance(t *testing.T) {
 }
 
 func TestErrorHandler(t *testing.T) {
+	t.Parallel()
 	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
 		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwtguard.FromContext(r.Context())
 			jwtguardtest.WriteClaims(w, r, c)
 		})
 		mux := http.NewServeMux()
-		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireRole("admin"))(final))
+		mux.Handle(jwtguardtest.RouteProtected, final)
+		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
 		mux.Handle("GET "+jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
 		return nethttp.Middleware(v, nethttp.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
 			record(err)

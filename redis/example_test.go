@@ -33,8 +33,8 @@ func ExampleNew() {
 	}
 	defer store.Close()
 	v, err := jwtguard.New(
-		jwtguard.WithJWKS("https://login.example.com/.well-known/jwks.json"),
-		jwtguard.WithIssuer("https://login.example.com/"),
+		jwtguard.WithIssuer("https://login.example.com/",
+			jwtguard.JWKS("https://login.example.com/.well-known/jwks.json")),
 		jwtguard.WithAudience("https://api.example.com"),
 		jwtguard.WithAlgorithms("RS256"),
 		jwtguard.WithRevocation(store),

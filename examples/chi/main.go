@@ -1,5 +1,6 @@
 // Command chi runs a chi API protected by jwtguard next to an embedded
-// identity provider, so it can be tried with nothing else installed:
+// identity provider, so it can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/chi          # serve on 127.0.0.1:8083 and print curl commands
 //	go run ./examples/chi -check   # make the requests itself; exit 0 only if all are as expected
@@ -28,7 +29,7 @@ func run(addr string, check bool) error {
 	defer idp.Close()
 
 	v, err := demo.NewVerifier(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 		jwtguard.WithRealm("chi-example"),
@@ -46,11 +47,11 @@ func run(addr string, check bool) error {
 			claims, _ := jwtguard.FromContext(r.Context())
 			fmt.Fprintf(w, "hello %s (roles %v)\n", claims.Subject, claims.Roles)
 		})
-		r.With(jwtchi.Require(jwtguard.RequireRole("admin"))).Get("/admin", func(w http.ResponseWriter, r *http.Request) {
+		r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).Get("/admin", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, "welcome to the admin area")
 		})
 		r.Route("/tenants/{tenant}", func(r chi.Router) {
-			r.Use(jwtchi.RequireTenantParam("tenant"), jwtchi.Require(jwtguard.RequireScope("orders:read")))
+			r.Use(jwtchi.RequireTenantParam("tenant"), jwtchi.Require(jwtguard.RequireAllScopes("orders:read")))
 			r.Get("/orders", func(w http.ResponseWriter, r *http.Request) {
 				fmt.Fprintf(w, "orders of %s\n", chi.URLParam(r, "tenant"))
 			})

@@ -1,5 +1,6 @@
 // Command echo runs an Echo API protected by jwtguard next to an embedded
-// identity provider, so it can be tried with nothing else installed:
+// identity provider, so it can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/echo          # serve on 127.0.0.1:8081 and print curl commands
 //	go run ./examples/echo -check   # make the requests itself; exit 0 only if all are as expected
@@ -28,7 +29,7 @@ func run(addr string, check bool) error {
 	defer idp.Close()
 
 	v, err := demo.NewVerifier(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 		jwtguard.WithRealm("echo-example"),
@@ -49,10 +50,10 @@ func run(addr string, check bool) error {
 	})
 	api.GET("/admin", func(c echo.Context) error {
 		return c.String(http.StatusOK, "welcome to the admin area\n")
-	}, jwtecho.Require(jwtguard.RequireRole("admin")))
+	}, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 	api.GET("/tenants/:tenant/orders", func(c echo.Context) error {
 		return c.String(http.StatusOK, "orders of "+c.Param("tenant")+"\n")
-	}, jwtecho.RequireTenantParam("tenant"), jwtecho.Require(jwtguard.RequireScope("orders:read")))
+	}, jwtecho.RequireTenantParam("tenant"), jwtecho.Require(jwtguard.RequireAllScopes("orders:read")))
 
 	exp := time.Now().Add(time.Hour).Unix()
 	admin := idp.Mint(jwtguardtest.Claims{"sub": "alice", "roles": []string{"admin"}, "tenant_id": "acme", "scope": "orders:read", "exp": exp})

@@ -1,5 +1,6 @@
 // Command gin runs a Gin API protected by jwtguard next to an embedded
-// identity provider, so it can be tried with nothing else installed:
+// identity provider, so it can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/gin          # serve on 127.0.0.1:8082 and print curl commands
 //	go run ./examples/gin -check   # make the requests itself; exit 0 only if all are as expected
@@ -27,7 +28,7 @@ func run(addr string, check bool) error {
 	defer idp.Close()
 
 	v, err := demo.NewVerifier(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
 		jwtguard.WithRealm("gin-example"),
@@ -47,10 +48,10 @@ func run(addr string, check bool) error {
 		claims, _ := jwtgin.FromContext(c)
 		c.String(http.StatusOK, "hello %s (roles %v)\n", claims.Subject, claims.Roles)
 	})
-	api.GET("/admin", jwtgin.Require(jwtguard.RequireRole("admin")), func(c *gin.Context) {
+	api.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), func(c *gin.Context) {
 		c.String(http.StatusOK, "welcome to the admin area\n")
 	})
-	api.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), jwtgin.Require(jwtguard.RequireScope("orders:read")),
+	api.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), jwtgin.Require(jwtguard.RequireAllScopes("orders:read")),
 		func(c *gin.Context) { c.String(http.StatusOK, "orders of %s\n", c.Param("tenant")) })
 
 	exp := time.Now().Add(time.Hour).Unix()

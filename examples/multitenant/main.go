@@ -1,18 +1,20 @@
 // Command multitenant runs an API shared by two tenants, each with its own
 // identity provider (two issuers, different keys), on plain net/http, so it
-// can be tried with nothing else installed:
+// can be tried with nothing else installed. Run it from the repository root:
 //
 //	go run ./examples/multitenant          # serve on 127.0.0.1:8084 and print curl commands
 //	go run ./examples/multitenant -check   # make the requests itself; exit 0 only if all are as expected
 //
 // What it shows:
-//   - jwtguard.WithIssuers: each token's key set is chosen by its iss, among
-//     the configured issuers only. A token claiming issuer B but signed by A's
-//     key is refused (401); a token from an unknown issuer is refused (401)
-//     without any request to it.
+//   - jwtguard.Trust with two jwtguard.Issuer entries, one per tenant, with
+//     different key sources (OIDC discovery, a JWKS URL) and algorithms:
+//     each token's entry is chosen by its iss, among the configured issuers
+//     only. A token claiming issuer B but signed by A's key is refused
+//     (401); a token from an unknown issuer is refused (401) without any
+//     request to it.
 //   - nethttp.RequireTenantPathValue: /tenants/{tenant}/orders needs the
 //     token's tenant_id to equal {tenant} (403 otherwise).
-//   - Each issuer is pinned to its tenant with a jwtguard.PolicyFunc: a token
+//   - Each issuer is pinned to its tenant with a jwtguard.Policy: a token
 //     from acme's issuer that claims tenant globex is refused (403), so one
 //     tenant's identity provider cannot mint access to another tenant.
 package main
@@ -49,9 +51,9 @@ func run(addr string, check bool) error {
 	tenantOf := map[string]string{acmeIdP.URL(): "acme", globexIdP.URL(): "globex"}
 
 	v, err := demo.NewVerifier(
-		jwtguard.WithIssuers(
-			jwtguard.IssuerConfig{Issuer: acmeIdP.URL(), Discovery: true, Audiences: []string{"orders-api"}},
-			jwtguard.IssuerConfig{Issuer: globexIdP.URL(), JWKSURL: globexIdP.JWKSURL(), Audiences: []string{"orders-api"},
+		jwtguard.Trust(
+			jwtguard.Issuer{ID: acmeIdP.URL(), Keys: jwtguard.Discovery(), Audiences: []string{"orders-api"}},
+			jwtguard.Issuer{ID: globexIdP.URL(), Keys: jwtguard.JWKS(globexIdP.JWKSURL()), Audiences: []string{"orders-api"},
 				Algorithms: []string{"ES256"}},
 		),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
@@ -62,7 +64,7 @@ func run(addr string, check bool) error {
 	}
 	defer v.Close()
 
-	issuerPinsTenant := jwtguard.PolicyFunc(func(c *jwtguard.Claims) error {
+	issuerPinsTenant := jwtguard.Policy(func(c *jwtguard.Claims) error {
 		if want, ok := tenantOf[c.Issuer]; ok && c.Tenant == want {
 			return nil
 		}

@@ -1,8 +1,14 @@
 // Command quickstart runs a protected API next to an embedded identity
-// provider, so jwtguard can be tried with nothing else installed:
+// provider, so jwtguard can be tried with nothing else installed. Run it
+// from the repository root:
 //
 //	go run ./examples/quickstart          # serve on 127.0.0.1:8080 and print curl commands
 //	go run ./examples/quickstart -check   # make the requests itself; exit 0 only if all are as expected
+//
+// The verifier trusts one issuer, jwtguard.WithIssuer(url, jwtguard.Discovery()),
+// and is built by demo.NewVerifier, which waits for Verifier.Ready before
+// serving: Ready's error names the issuer that is not ready and its last
+// fetch error. Key-source failures are also logged to slog.Default().
 package main
 
 import (
@@ -29,7 +35,7 @@ func run(addr string, check bool) error {
 
 	// 2. The verifier: where the keys are, who may issue, for whom, how signed.
 	v, err := demo.NewVerifier(
-		jwtguard.WithDiscovery(idp.URL()),
+		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256", "EdDSA"),
 		jwtguard.WithRealm("quickstart"),
@@ -45,7 +51,7 @@ func run(addr string, check bool) error {
 		c, _ := jwtguard.FromContext(r.Context())
 		fmt.Fprintf(w, "hello %s (roles %v)\n", c.Subject, c.Roles)
 	})
-	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireRole("admin"))(http.HandlerFunc(
+	mux.Handle("GET /admin", nethttp.Require(jwtguard.RequireAnyRole("admin"))(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "welcome to the admin area") })))
 	handler := nethttp.Middleware(v)(mux)
 

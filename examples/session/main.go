@@ -2,7 +2,8 @@
 // access tokens in HttpOnly, Secure, SameSite cookies, rotating refresh
 // tokens with reuse detection, logout and logout-everywhere through a
 // revocation store, and cross-origin protection for cookie-authenticated
-// unsafe requests. An embedded identity provider signs the tokens.
+// unsafe requests. An embedded identity provider signs the tokens. Run it
+// from the repository root:
 //
 //	go run ./examples/session                      # serve on 127.0.0.1:8080
 //	go run ./examples/session -check               # walk the whole flow; exit 0 only if every step is as expected
@@ -18,6 +19,15 @@
 //	POST /api/notes    protected, unsafe method: refused for cross-origin requests
 //
 // Demo users: alice / wonderland, bob / builder.
+//
+// Revocations go to a memory.New store, or to a redisstore.New store with
+// -redis; both scope entries by issuer (RevokeToken and RevokeSubject take
+// the token's iss). The issuer entry requires a jti (RequiredClaims), so
+// every access token can be revoked on its own. This app issues its own
+// tokens on the verifier's clock, so it runs with WithLeeway(0) and a store
+// skew of 0, and a login right after "log out everywhere" works at once;
+// with an external identity provider keep the defaults (30 s), under which
+// a login within the skew after logout-all is refused too.
 package main
 
 import (
@@ -40,6 +50,7 @@ import (
 
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
+	"github.com/jwtguard/jwtguard/memory"
 	"github.com/jwtguard/jwtguard/nethttp"
 	redisstore "github.com/jwtguard/jwtguard/redis"
 	"github.com/redis/go-redis/v9"
@@ -98,24 +109,36 @@ func run(addr, redisAddr string, check bool) error {
 		}
 		// A prefix per run, so -check never sees an earlier run's keys.
 		rs, err := redisstore.New(client, redisstore.WithKeyPrefix("session-example:"+randomID(4)+":"),
-			redisstore.WithLocalCache(time.Second, 10_000))
+			redisstore.WithLocalCache(time.Second, 10_000), redisstore.WithSkew(0))
 		if err != nil {
 			return err
 		}
 		defer rs.Close()
 		store = rs
 	} else {
-		store = jwtguard.NewMemoryStore(jwtguard.MemoryOptions{})
+		ms, err := memory.New(memory.WithSkew(0))
+		if err != nil {
+			return err
+		}
+		store = ms
 	}
 
 	v, err := jwtguard.New(
-		jwtguard.WithDiscovery(idp.URL()),
-		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
+		jwtguard.Trust(jwtguard.Issuer{
+			ID: idp.URL(), Keys: jwtguard.Discovery(), Audiences: []string{jwtguardtest.DefaultAudience},
+			RequiredClaims: []string{"jti"}, // every token can be revoked on its own
+		}),
 		jwtguard.WithAlgorithms("ES256"),
 		jwtguard.WithExtractor(jwtguard.FromCookie(accessCookie)),
 		jwtguard.WithRevocation(store),
-		jwtguard.WithRequiredClaims("jti"), // every token can be revoked on its own
 		jwtguard.WithCache(10_000, time.Minute),
+		// This app issues its own tokens: issuer and verifier share one
+		// clock, so no leeway is needed, and the revocation store needs no
+		// clock-skew tolerance (a store's skew must be at least the
+		// leeway). With skew 0, a login right after "log out everywhere"
+		// works at once; with an external identity provider, keep the
+		// defaults (30 s), which refuse logins within the skew.
+		jwtguard.WithLeeway(0),
 		jwtguard.WithRealm("session-example"),
 	)
 	if err != nil {
@@ -294,7 +317,7 @@ func (a *app) revokeFamily(ctx context.Context, id string) error {
 	}
 	a.mu.Unlock()
 	for jti, exp := range access {
-		if err := a.store.RevokeToken(ctx, jti, exp); err != nil {
+		if err := a.store.RevokeToken(ctx, a.idp.URL(), jti, exp); err != nil {
 			return err
 		}
 	}
@@ -328,7 +351,7 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 
 func (a *app) logoutAll(w http.ResponseWriter, r *http.Request) {
 	c, _ := jwtguard.FromContext(r.Context())
-	if err := a.store.RevokeSubject(r.Context(), c.Subject, time.Now()); err != nil {
+	if err := a.store.RevokeSubject(r.Context(), c.Issuer, c.Subject, time.Now()); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
 		return
 	}

@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -17,6 +18,10 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
+
+// errNotForSignatures marks keys published for another use (encryption,
+// X.509-SVIDs).
+var errNotForSignatures = errors.New("not a signature key")
 
 // MinRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
 const MinRSABits = 2048
@@ -149,7 +154,7 @@ func (k *Key) Equal(o *Key) bool {
 // why a key cannot be used.
 func KeyFromJWK(k jwk.Key, remote bool, log *slog.Logger) (*Key, error) {
 	if use := k.KeyUsage(); use != "" && use != "sig" {
-		return nil, fmt.Errorf("key use %q is not sig", use)
+		return nil, fmt.Errorf("%w: key use %q is not sig", errNotForSignatures, use)
 	}
 	if ops := k.KeyOps(); len(ops) > 0 {
 		ok := false
@@ -266,7 +271,13 @@ func KeysFromSet(set jwk.Set, remote bool, log *slog.Logger) ([]*Key, error) {
 		vk, err := KeyFromJWK(k, remote, log)
 		if err != nil {
 			if log != nil {
-				log.Warn("jwtguard: skipping key", slog.String("kid", Truncate(k.KeyID())), slog.String("reason", err.Error()))
+				// Encryption keys are published beside signing keys
+				// (Keycloak always does): skipping them is routine.
+				level := slog.LevelWarn
+				if errors.Is(err, errNotForSignatures) {
+					level = slog.LevelDebug
+				}
+				log.Log(context.Background(), level, "jwtguard: skipping key", slog.String("kid", Truncate(k.KeyID())), slog.String("reason", err.Error()))
 			}
 			continue
 		}

@@ -276,12 +276,18 @@ func TestKeysFromSet(t *testing.T) {
 	good := jwkOf(t, &k.rsa.PublicKey, map[string]any{"kid": "good"})
 	enc := jwkOf(t, k.ed.Public(), map[string]any{"kid": "enc", "use": "enc"})
 	var logs bytes.Buffer
-	got, err := KeysFromSet(set(good, enc), true, slog.New(slog.NewTextHandler(&logs, nil)))
+	sym := jwkOf(t, []byte("0123456789abcdef0123456789abcdef"), map[string]any{"kid": "sym"})
+	got, err := KeysFromSet(set(good, enc, sym), true, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil || len(got) != 1 || got[0].Kid != "good" {
 		t.Fatalf("KeysFromSet = %v, %v", got, err)
 	}
-	if !strings.Contains(logs.String(), "skipping key") || !strings.Contains(logs.String(), "kid=enc") {
-		t.Errorf("skipped key not logged: %q", logs.String())
+	// A key for another use is routine (Debug); an unusable signature key
+	// is worth a warning.
+	if !strings.Contains(logs.String(), "level=DEBUG msg=\"jwtguard: skipping key\" kid=enc") {
+		t.Errorf("skipped enc key not logged at Debug: %q", logs.String())
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"jwtguard: skipping key\" kid=sym") {
+		t.Errorf("skipped symmetric key not logged at Warn: %q", logs.String())
 	}
 	for name, s := range map[string]jwk.Set{"nil": nil, "empty": jwk.NewSet(), "only enc": set(enc)} {
 		if _, err := KeysFromSet(s, true, nil); err == nil {

@@ -5,6 +5,14 @@
 // jwtguard's root package; the root maps [ErrUnavailable] to its own
 // sentinel.
 //
+// # Formats
+//
+// A key set is a JSON Web Key Set (RFC 7517 §5), including SPIFFE trust
+// bundles, whose "use": "jwt-svid" keys are signature keys, or Google's
+// legacy X.509 map ({"<kid>": "<PEM certificate>"}, Firebase's documented
+// key URL), whose certificates' public keys are used with the member names
+// as kids.
+//
 // # Refresh and unknown kids (rotation)
 //
 // The first fetch starts in [New] (it counts as a fetch for the gap below).

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard/internal/jose"
-	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
 // fetchOnce runs discovery if needed, fetches the JWKS and installs it if it
@@ -51,11 +50,7 @@ func (s *Source) fetchJWKS(ctx context.Context, jwksURL string) error {
 	if err != nil {
 		return err
 	}
-	set, err := jwk.Parse(body, jwk.WithIgnoreParseError(true))
-	if err != nil {
-		return fmt.Errorf("invalid JWKS from %s: %w", jwksURL, err)
-	}
-	keys, err := jose.KeysFromSet(set, true, s.log)
+	keys, err := parseKeys(body, s.log)
 	if err != nil {
 		return fmt.Errorf("JWKS from %s: %w", jwksURL, err)
 	}

@@ -380,6 +380,11 @@ func (s *Source) name() string {
 // handler): at Error while no usable set exists or for an issuer mismatch,
 // else at Warn.
 func (s *Source) logFailure(err error) {
+	select {
+	case <-s.stop:
+		return // closed: a fetch cancelled by Close is no failure to report
+	default:
+	}
 	var mismatch *issuerMismatchError
 	if errors.As(err, &mismatch) {
 		s.log.Error("jwtguard: OIDC discovery document names another issuer; keys are not loaded from it",

@@ -1,0 +1,349 @@
+package jwtguard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jwtguard/jwtguard/internal/jose"
+)
+
+// entry is an issuer entry as New built it: paths parsed, key source
+// started.
+type entry struct {
+	id            string
+	subjectPrefix string
+	tenantOf      map[string]string // template expansions: iss → tenant
+	src           keySource
+	audiences     []string // nil with skipAudience: any
+	skipAudience  bool
+	algs          map[string]*jose.Alg // nil: the verifier's
+	roles         []claimPath
+	scopes        []claimPath
+	perms         []claimPath
+	tenant        *claimPath
+	required      []claimPath
+	tokenTypes    []string // lower case, without "application/"
+	useClaim      *claimPath
+	uses          []string
+	clients       []string
+	maxSize       int
+
+	// resolver bookkeeping (entries made by WithIssuerResolver only)
+	resolved    bool
+	firstLoad   time.Duration // how long a request waits for the first key load
+	fingerprint string
+	isProven    atomic.Bool
+	lastUsed    atomic.Int64
+	onProven    func(*entry)
+}
+
+// proven marks that a token of this entry verified (its issuer is real).
+func (e *entry) proven() {
+	if e.resolved {
+		e.lastUsed.Store(time.Now().UnixNano())
+		if !e.isProven.Load() && e.onProven != nil {
+			e.onProven(e)
+		}
+	}
+}
+
+// keys returns the entry's usable key set. A newly resolved issuer waits
+// for its first load (bounded by ctx and the fetch timeout); after a failed
+// load every request fails fast with 503 while the source retries in the
+// background.
+func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
+	if e.src == nil {
+		return nil, newError(ErrInvalidIssuer, "this issuer's tokens are accepted only through introspection")
+	}
+	ks, err := e.src.current()
+	if err == nil {
+		return ks, nil
+	}
+	if e.resolved && !e.src.failed() {
+		// The first load of a newly resolved issuer is in flight: wait
+		// until it ends, loaded or failed (at most the fetch timeout), not
+		// until it succeeds: a provider that answers an error at once must
+		// not hold the request for the fetch timeout. The source reports
+		// only "loaded" and "a load failed", so poll the latter. The slack
+		// lets a load cut off by the fetch timeout record its failure
+		// before this request gives up, so the next ones fail fast.
+		ctx, cancel := context.WithTimeout(ctx, e.firstLoad+firstLoadPoll)
+		defer cancel()
+		for !e.src.failed() && ctx.Err() == nil {
+			poll, stop := context.WithTimeout(ctx, firstLoadPoll)
+			loaded := e.src.ready(poll) == nil
+			stop()
+			if loaded {
+				break
+			}
+		}
+		ks, err = e.src.current()
+		if err == nil {
+			return ks, nil
+		}
+	}
+	return nil, keysUnavailable(err)
+}
+
+// firstLoadPoll is how often a request waiting for a newly resolved
+// issuer's first key load checks whether that load failed.
+const firstLoadPoll = 10 * time.Millisecond
+
+// judge applies the entry's rules to claims whose signature verified.
+func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {
+	if e.subjectPrefix != "" && !strings.HasPrefix(c.Subject, e.subjectPrefix) {
+		// An entry with an ID and a SubjectPrefix, reached by iss.
+		return claimError(ErrInvalidIssuer, "sub", "is not in this issuer's subject space")
+	}
+	if e.tenantOf != nil {
+		tenant := e.tenantOf[c.Issuer]
+		if e.tenant != nil {
+			if raw, ok := e.tenant.lookup(payload, slots); ok {
+				if got := appendNames(nil, raw, false, true); len(got) != 1 || got[0] != tenant {
+					return newError(ErrInvalidIssuer, "the issuer's tenant differs from the token's tenant claim")
+				}
+			}
+		}
+	}
+	if e.tokenTypes != nil {
+		typ := strings.TrimPrefix(strings.ToLower(c.TokenType), "application/")
+		if !slices.Contains(e.tokenTypes, typ) {
+			return newError(ErrInvalidTokenType, "the typ header is not an accepted token type")
+		}
+	}
+	if !e.skipAudience {
+		if len(c.Audience) == 0 {
+			return claimError(ErrInvalidAudience, "aud", "is missing")
+		}
+		if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(e.audiences, a) }) {
+			return newError(ErrInvalidAudience, "")
+		}
+	}
+	for i := range e.required {
+		p := &e.required[i]
+		if raw, ok := p.lookup(payload, slots); !ok || !present(raw) {
+			return claimError(ErrMissingClaim, p.src, "")
+		}
+	}
+	if e.useClaim != nil {
+		raw, ok := e.useClaim.lookup(payload, slots)
+		use := ""
+		if ok {
+			use = optionalString(raw)
+		}
+		if !slices.Contains(e.uses, use) {
+			return claimError(ErrInvalidTokenType, e.useClaim.src, "is not an accepted token use")
+		}
+	}
+	if e.clients != nil && !slices.Contains(e.clients, c.ClientID) {
+		return claimError(ErrInvalidClaim, "azp", "names a client that may not call this service")
+	}
+	c.Roles = mapNames(c.Roles, e.roles, payload, slots, false)
+	c.Scopes = mapNames(c.Scopes, e.scopes, payload, slots, true)
+	c.Permissions = mapNames(c.Permissions, e.perms, payload, slots, true)
+	if e.tenant != nil {
+		if raw, ok := e.tenant.lookup(payload, slots); ok {
+			c.Tenants = appendNames(nil, raw, false, true)
+		}
+	}
+	if len(c.Tenants) == 1 {
+		c.Tenant = c.Tenants[0]
+	}
+	return nil
+}
+
+// mapNames reads every path into dst. Roles are not split on spaces (a role
+// name is one string); scopes and permissions are.
+func mapNames(dst []string, paths []claimPath, payload []byte, slots [][]byte, split bool) []string {
+	for i := range paths {
+		if raw, ok := paths[i].lookup(payload, slots); ok {
+			dst = appendNames(dst, raw, split, !split)
+		}
+	}
+	return dst
+}
+
+// defaultClaims is the ClaimMap of fields left nil.
+var defaultClaims = ClaimMap{Roles: []string{"roles"}, Scopes: []string{"scope", "scp"}, Tenant: "tenant_id"}
+
+// entryBuilder builds entries: from the static configuration in New, and
+// from the resolver's answers later.
+type entryBuilder struct {
+	cfg     *config
+	algs    map[string]*jose.Alg // the verifier's allowlist
+	maxSize int                  // the verifier's default token size
+	want    []string             // top-level names read in the parsing pass
+	sources *sourceSet
+}
+
+// build checks is and builds its entry. Errors name the option and issuer.
+// Static entries share key sources; resolved ones own theirs (they are
+// stopped when the entry is evicted).
+func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, error) {
+	cfg := b.cfg
+	if is.Invalid != nil {
+		return nil, optErr(option, "issuer %q: %v", is.ID, is.Invalid)
+	}
+	name := fmt.Sprintf("issuer %q", is.ID)
+	if is.ID == "" && is.SubjectPrefix != "" {
+		name = fmt.Sprintf("issuer for subjects %q", is.SubjectPrefix)
+	}
+	var errs []error
+	fail := func(format string, args ...any) {
+		errs = append(errs, optErr(option, "%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	e := &entry{id: is.ID, subjectPrefix: is.SubjectPrefix, maxSize: b.maxSize}
+	if is.ID == "" && is.SubjectPrefix == "" && !cfg.skipIssuer {
+		fail("empty ID (the exact iss of its tokens)")
+	}
+	for _, a := range is.Aliases {
+		if a == "" {
+			fail("empty alias")
+		}
+	}
+	// Template IDs: ID and each alias may hold one {placeholder}, which
+	// stands for each of Tenants.
+	templated := false
+	for _, id := range slices.Concat([]string{is.ID}, is.Aliases) {
+		open := strings.IndexByte(id, '{')
+		if open < 0 {
+			continue
+		}
+		templated = true
+		end := strings.IndexByte(id, '}')
+		if end < open || strings.Count(id, "{") != 1 || strings.Count(id, "}") != 1 {
+			fail("a template %q holds exactly one {placeholder}", id)
+			continue
+		}
+		if len(is.Tenants) == 0 {
+			fail("a template ID needs Tenants (the allowed values of %s), or use WithIssuerResolver", id[open:end+1])
+			continue
+		}
+		if e.tenantOf == nil {
+			e.tenantOf = map[string]string{}
+		}
+		for _, tn := range is.Tenants {
+			if tn == "" || strings.ContainsAny(tn, "/?#{}") {
+				fail("tenant %q is not a plain value", tn)
+				continue
+			}
+			e.tenantOf[id[:open]+tn+id[end+1:]] = tn
+		}
+	}
+	if !templated && len(is.Tenants) > 0 {
+		fail("Tenants is only for a template ID or alias (one with a {placeholder})")
+	}
+	// Audiences.
+	switch {
+	case is.WithoutAudience:
+		if is.Audiences != nil {
+			fail("WithoutAudience and Audiences contradict each other")
+		}
+		if len(is.Clients) == 0 {
+			fail("WithoutAudience needs Clients: the calling client is then checked instead of aud")
+		}
+		e.skipAudience = true
+	case is.Audiences != nil:
+		if len(is.Audiences) == 0 || slices.Contains(is.Audiences, "") {
+			fail("Audiences must list non-empty audiences")
+		}
+		e.audiences = slices.Clone(is.Audiences)
+	case len(cfg.audiences) > 0:
+		e.audiences = cfg.audiences
+	case cfg.skipAudience:
+		e.skipAudience = true
+	default:
+		fail("no audience: set its Audiences, or WithAudience(...) (or WithoutAudienceCheck() to accept any audience)")
+	}
+	// Algorithms.
+	if is.Algorithms != nil {
+		e.algs = map[string]*jose.Alg{}
+		for _, a := range is.Algorithms {
+			spec, ok := b.algs[a]
+			if !ok {
+				fail("algorithm %q is not in WithAlgorithms", a)
+				continue
+			}
+			e.algs[a] = spec
+		}
+	}
+	// Claim mapping and checks.
+	cm := is.Claims
+	if cm.Roles == nil {
+		cm.Roles = defaultClaims.Roles
+	}
+	if cm.Scopes == nil {
+		cm.Scopes = defaultClaims.Scopes
+	}
+	if cm.Tenant == "" {
+		cm.Tenant = defaultClaims.Tenant
+	}
+	paths := func(field string, in []string) []claimPath {
+		out := make([]claimPath, 0, len(in))
+		for _, s := range in {
+			p, err := parseClaimPath(s)
+			if err != nil {
+				fail("%s: %v", field, err)
+				continue
+			}
+			p.slot = slices.Index(b.want, p.segs[0])
+			out = append(out, p)
+		}
+		return out
+	}
+	e.roles = paths("Claims.Roles", cm.Roles)
+	e.scopes = paths("Claims.Scopes", cm.Scopes)
+	e.perms = paths("Claims.Permissions", cm.Permissions)
+	if tp := paths("Claims.Tenant", []string{cm.Tenant}); len(tp) == 1 {
+		e.tenant = &tp[0]
+	}
+	e.required = paths("RequiredClaims", is.RequiredClaims)
+	for _, t := range is.TokenTypes {
+		if t == "" {
+			fail("empty TokenTypes value")
+		}
+		e.tokenTypes = append(e.tokenTypes, strings.TrimPrefix(strings.ToLower(t), "application/"))
+	}
+	if is.TokenUseClaim != "" {
+		if up := paths("TokenUseClaim", []string{is.TokenUseClaim}); len(up) == 1 {
+			e.useClaim = &up[0]
+		}
+		if len(is.TokenUses) == 0 {
+			fail("TokenUseClaim %q needs TokenUses (its accepted values)", is.TokenUseClaim)
+		}
+		e.uses = slices.Clone(is.TokenUses)
+	} else if len(is.TokenUses) > 0 {
+		fail("TokenUses needs TokenUseClaim")
+	}
+	if is.Clients != nil {
+		if len(is.Clients) == 0 || slices.Contains(is.Clients, "") {
+			fail("Clients must list non-empty client IDs")
+		}
+		e.clients = slices.Clone(is.Clients)
+	}
+	if is.MaxTokenSize != 0 {
+		if is.MaxTokenSize < 64 || is.MaxTokenSize > maxMaxTokenSize {
+			fail("MaxTokenSize %d is outside [64, 1MiB]", is.MaxTokenSize)
+		}
+		e.maxSize = is.MaxTokenSize
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	// Keys last, so a bad entry starts no fetch. An entry without keys is
+	// for introspected tokens only.
+	if is.Keys == nil && cfg.introspector != nil {
+		return e, nil
+	}
+	src, err := b.sources.source(is, e.algs, e.tenantOf != nil, static)
+	if err != nil {
+		return nil, optErr(option, "%s: Keys: %v", name, err)
+	}
+	e.src = src
+	return e, nil
+}

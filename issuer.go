@@ -1,0 +1,216 @@
+package jwtguard
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"net/http"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+)
+
+// Issuer is one trusted issuer: everything that is per issuer. A verifier
+// trusts a list of them ([Trust], [WithIssuer], [WithIssuerResolver], and
+// the identity-provider profiles, which return this same value); a token is
+// routed to one entry by its iss and judged by that entry alone.
+//
+// Precedence: a field set on the entry wins over the verifier-wide setting
+// ([WithAudience], [WithAlgorithms]); Algorithms may only narrow the
+// verifier's allowlist. New's "missing setting" checks are satisfied by an
+// entry that carries the setting (an entry with Audiences needs no
+// WithAudience).
+type Issuer struct {
+	// ID is the exact iss value of this issuer's tokens (RFC 7519 §4.1.1:
+	// compared byte for byte, no case folding, no trailing-slash
+	// tolerance).
+	//
+	// ID may instead be a template with one {placeholder} in place of a
+	// tenant, e.g. "https://login.microsoftonline.com/{tenantid}/v2.0"
+	// (Microsoft Entra ID's multi-tenant issuer). It then stands for one
+	// exact issuer per value of Tenants, and a token of such an issuer must
+	// also name that tenant in its ClaimMap.Tenant claim when it has one
+	// (Entra's tid). A template needs Tenants; for tenants decided at run
+	// time use [WithIssuerResolver], which returns exact entries.
+	ID string
+	// Aliases are further iss values of the same issuer, verified with the
+	// same keys and rules: Google's "accounts.google.com" and
+	// "https://accounts.google.com"; Entra's v1 "https://sts.windows.net/{tid}/"
+	// beside its v2 issuer. An alias may be a template like ID.
+	Aliases []string
+	// Tenants are the values the placeholder of a template ID or alias may
+	// take.
+	Tenants []string
+	// SubjectPrefix routes tokens that carry NO iss claim to this entry when
+	// their sub starts with it: SPIFFE JWT-SVIDs ("spiffe://example.org/").
+	// Tokens that carry an iss are routed by iss; only when no entry has
+	// that iss does an entry whose ID is "" take them by their sub (SPIRE
+	// adds an iss of its own choosing when jwt_issuer is set). ID may be ""
+	// when SubjectPrefix is set. Every token this entry accepts has a sub
+	// starting with SubjectPrefix.
+	SubjectPrefix string
+
+	// Keys is where the issuer's verification keys come from: [JWKS],
+	// [Discovery], [StaticKeys] or [HMAC]. Several entries may share one
+	// KeySource value: one fetch, one cache.
+	Keys *KeySource
+
+	// Audiences accepted for this issuer; nil means the verifier-wide
+	// [WithAudience] list.
+	Audiences []string
+	// WithoutAudience skips the aud check for this issuer. It is allowed
+	// only with Clients, which are checked instead: AWS Cognito access
+	// tokens carry no aud, only client_id.
+	WithoutAudience bool
+	// Algorithms allowed for this issuer, a subset of [WithAlgorithms];
+	// nil means all of them.
+	Algorithms []string
+	// Claims says where roles, scopes, permissions and the tenant are.
+	Claims ClaimMap
+	// RequiredClaims are claim paths that must be present (exp always is).
+	// "Present" means any value other than "", null, false and [].
+	RequiredClaims []string
+	// TokenTypes are the accepted JOSE typ header values, compared
+	// case-insensitively with an optional "application/" prefix
+	// ("at+jwt" for RFC 9068 access tokens). Empty: any typ.
+	TokenTypes []string
+	// TokenUseClaim names a claim that says what the token is for, and
+	// TokenUses its accepted values: Keycloak's "typ": "Bearer" (not "ID"),
+	// Cognito's "token_use": "access". A token whose claim is missing or
+	// has another value is refused with [ErrInvalidTokenType].
+	TokenUseClaim string
+	TokenUses     []string
+	// Clients are the calling clients allowed to present this issuer's
+	// tokens, matched against azp, client_id, cid or appid (the first one
+	// present). Empty: any client. A token naming none is refused when
+	// Clients is set.
+	Clients []string
+	// Invalid, when set, is why this entry cannot be used: an
+	// identity-provider profile that refuses a configuration (Okta's org
+	// authorization server, whose tokens a resource server cannot
+	// validate) sets it, and New fails with it.
+	Invalid error
+	// MaxTokenSize is the largest token accepted from this issuer, in
+	// bytes (default 8 KiB, at most 1 MiB; Entra tokens with many groups
+	// need more). Tokens are read up to the largest size of any static
+	// entry before they are routed, so a resolved entry cannot raise it.
+	MaxTokenSize int
+}
+
+// ClaimMap says where an issuer puts roles, scopes, permissions and the
+// tenant. Each entry is a claim path: dot-separated member names, a name
+// containing dots in brackets ("[kubernetes.io].namespace",
+// "resource_access.[api.example.com].roles"). A nil field takes its
+// default. A claim of an unexpected shape maps to nothing: the field stays
+// empty, the token is not refused, and policies decide.
+type ClaimMap struct {
+	// Roles: every path is read and the roles merged (default "roles").
+	// A string is one role, an array of strings lists roles, an object's
+	// member names are roles (Zitadel's project roles).
+	Roles []string
+	// Scopes: default "scope" and "scp". A string is split on the space
+	// character only (RFC 6749 §3.3); an array lists scopes.
+	Scopes []string
+	// Permissions: default none. Auth0 RBAC: "permissions".
+	Permissions []string
+	// Tenant: default "tenant_id". A string, an array of strings (several
+	// tenants) or an object's member names.
+	Tenant string
+}
+
+// keyKind is the kind of a KeySource.
+type keyKind uint8
+
+const (
+	keysJWKS keyKind = iota + 1
+	keysDiscovery
+	keysStatic
+	keysHMAC
+)
+
+// KeySource is where an issuer's verification keys come from, as a value:
+// build one with [JWKS], [Discovery], [StaticKeys] or [HMAC] and give it to
+// any [Issuer]. Sharing one *KeySource between entries shares one fetch
+// and one cache. It records data only; [New] checks it and starts it.
+type KeySource struct {
+	kind   keyKind
+	url    string
+	keys   []any
+	secret []byte
+	client *http.Client
+}
+
+// JWKS is the JSON Web Key Set published at url, fetched in the background
+// (New does not wait), cached, refreshed on schedule and when a token names
+// an unknown kid. url must be https (plain http only to a loopback address,
+// or with [RemoteKeys].InsecureHTTP).
+func JWKS(url string) *KeySource { return &KeySource{kind: keysJWKS, url: url} }
+
+// Discovery finds the issuer's JWKS through OpenID Connect Discovery: the
+// document at ID + "/.well-known/openid-configuration" must name exactly the
+// entry's ID as its issuer, and its jwks_uri is used as with [JWKS]. An
+// https document's jwks_uri must be https.
+func Discovery() *KeySource { return &KeySource{kind: keysDiscovery} }
+
+// StaticKeys is a fixed set of public keys: jwk.Set, jwk.Key,
+// *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey values. Each key is
+// used only with its own key type and, where the JWK names one, its own alg.
+// A key without kid also matches tokens whose kid no key carries. A jwk.Set
+// may also hold "oct" keys (HMAC secrets, for an issuer that signs with
+// both), which are refused when they are a public key in any encoding, as
+// [HMAC] refuses them; a lone secret belongs in [HMAC].
+func StaticKeys(keys ...any) *KeySource {
+	return &KeySource{kind: keysStatic, keys: keys}
+}
+
+// HMAC is a shared secret for HS256/HS384/HS512. It must be at least as long
+// as the hash output of every HS algorithm allowed (32 bytes for HS256,
+// RFC 7518 §3.2) and must never be a public key in any encoding (PEM, JWK,
+// DER).
+func HMAC(secret []byte) *KeySource {
+	return &KeySource{kind: keysHMAC, secret: append([]byte(nil), secret...)}
+}
+
+// WithHTTPClient returns a copy of a remote key source ([JWKS],
+// [Discovery]) that fetches with client, e.g. one with its own CA and a
+// bearer token for a Kubernetes API server's JWKS. Its redirect policy is
+// replaced by jwtguard's (same host only, never https to http).
+func (k *KeySource) WithHTTPClient(client *http.Client) *KeySource {
+	cp := *k
+	cp.client = client
+	return &cp
+}
+
+// describe names the source for errors and logs.
+func (k *KeySource) describe() string {
+	switch k.kind {
+	case keysJWKS:
+		return "JWKS(" + k.url + ")"
+	case keysDiscovery:
+		return "Discovery()"
+	case keysStatic:
+		return "StaticKeys(...)"
+	case keysHMAC:
+		return "HMAC(...)"
+	}
+	return "KeySource"
+}
+
+// isPublicKeyValue reports whether v is a key type StaticKeys takes.
+func isPublicKeyValue(v any) bool {
+	switch v.(type) {
+	case jwk.Set, jwk.Key, *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		return true
+	}
+	return false
+}
+
+// IssuerResolver returns the entry of an issuer that is not configured
+// statically, typically one per tenant of a multi-tenant identity provider.
+//
+// iss comes from a token whose signature has NOT been checked yet: it is
+// attacker-controlled. Return ok=false for every issuer the application does
+// not trust (look the tenant up in your own allowlist; never build a URL from
+// iss without validating it). The returned entry's ID must equal iss
+// exactly (templates are not allowed here), or the token is refused.
+type IssuerResolver func(ctx context.Context, iss string) (issuer Issuer, ok bool)
