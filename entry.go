@@ -56,11 +56,11 @@ func (e *entry) proven() {
 // for its first load (bounded by ctx and the fetch timeout); after a failed
 // load every request fails fast with 503 while the source retries in the
 // background.
-func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
+func (e *entry) keys(ctx context.Context, now time.Time) (*jose.KeySet, error) {
 	if e.src == nil {
 		return nil, newError(ErrInvalidIssuer, "this issuer's tokens are accepted only through introspection")
 	}
-	ks, err := e.src.current()
+	ks, err := e.src.current(now)
 	if err == nil {
 		return ks, nil
 	}
@@ -82,7 +82,7 @@ func (e *entry) keys(ctx context.Context) (*jose.KeySet, error) {
 				break
 			}
 		}
-		ks, err = e.src.current()
+		ks, err = e.src.current(now)
 		if err == nil {
 			return ks, nil
 		}

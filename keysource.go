@@ -26,7 +26,7 @@ import (
 type keySource interface {
 	// current returns the usable key set, or an error (remote sources: one
 	// wrapping jwks.ErrUnavailable with the last fetch error).
-	current() (*jose.KeySet, error)
+	current(now time.Time) (*jose.KeySet, error)
 	// refreshUnknownKid asks for a rate-limited refresh because a token
 	// named a kid the set does not hold, and waits for it (bounded by ctx).
 	refreshUnknownKid(ctx context.Context, kid string)
@@ -40,7 +40,7 @@ type keySource interface {
 // staticSource serves keys given in configuration.
 type staticSource struct{ ks *jose.KeySet }
 
-func (s *staticSource) current() (*jose.KeySet, error)            { return s.ks, nil }
+func (s *staticSource) current(time.Time) (*jose.KeySet, error)   { return s.ks, nil }
 func (s *staticSource) refreshUnknownKid(context.Context, string) {}
 func (s *staticSource) ready(context.Context) error               { return nil }
 func (s *staticSource) failed() bool                              { return false }
@@ -49,7 +49,7 @@ func (s *staticSource) close()                                    {}
 // remoteSource adapts an internal/jwks source.
 type remoteSource struct{ s *jwks.Source }
 
-func (r remoteSource) current() (*jose.KeySet, error) { return r.s.Current() }
+func (r remoteSource) current(now time.Time) (*jose.KeySet, error) { return r.s.CurrentAt(now) }
 func (r remoteSource) refreshUnknownKid(ctx context.Context, kid string) {
 	r.s.RefreshUnknownKid(ctx, kid)
 }

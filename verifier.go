@@ -344,7 +344,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 				}
 				fresh = e == hit.e
 			}
-			if ks, err := hit.e.src.current(); fresh && err == nil && ks == hit.ks {
+			if ks, err := hit.e.src.current(now); fresh && err == nil && ks == hit.ks {
 				// A shallow copy, so a handler that edits its Claims cannot
 				// change what later requests see.
 				cp := *hit.c
@@ -411,7 +411,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 			return c, newError(ErrAlgorithmNotAllowed, "the algorithm is not allowed for this issuer")
 		}
 	}
-	ks, err := e.keys(ctx)
+	ks, err := e.keys(ctx, now)
 	if err != nil {
 		return c, err
 	}
@@ -422,7 +422,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		// Unknown kid: maybe the provider rotated keys. Refresh (rate
 		// limited, shared with concurrent callers) and look again.
 		e.src.refreshUnknownKid(ctx, hdr.Kid)
-		if ks2, err := e.src.current(); err == nil && ks2 != ks {
+		if ks2, err := e.src.current(now); err == nil && ks2 != ks {
 			ks = ks2
 			cands = ks.Candidates(hdr.Kid, spec, kbuf[:0])
 		}

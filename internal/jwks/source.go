@@ -99,13 +99,17 @@ func newSource(cfg Config, u *url.URL, jwksURL, discoveryURL, issuer string) (*S
 // successful fetch, or when the set is older than MaxStale, it returns an
 // error wrapping [ErrUnavailable] with the last fetch error, and starts a
 // fetch unless one started less than a second ago.
-func (s *Source) Current() (*jose.KeySet, error) {
+func (s *Source) Current() (*jose.KeySet, error) { return s.CurrentAt(s.cfg.Now()) }
+
+// CurrentAt is [Source.Current] for a caller that already read the clock
+// (Config.Now) at now: it spares the hot path a second clock read.
+func (s *Source) CurrentAt(now time.Time) (*jose.KeySet, error) {
 	ks := s.set.Load()
 	if ks == nil {
 		s.kick()
 		return nil, s.unavailable("key set not loaded yet")
 	}
-	if age := s.age(); age > s.cfg.MaxStale {
+	if age := now.Sub(time.Unix(0, s.fetchedAt.Load())); age > s.cfg.MaxStale {
 		s.kick()
 		return nil, s.unavailable(fmt.Sprintf("cached key set is %s old, beyond the maximum staleness", age.Round(time.Second)))
 	}
