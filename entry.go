@@ -94,8 +94,9 @@ func (e *entry) keys(ctx context.Context, now time.Time) (*jose.KeySet, error) {
 // issuer's first key load checks whether that load failed.
 const firstLoadPoll = 10 * time.Millisecond
 
-// judge applies the entry's rules to claims whose signature verified.
-func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {
+// judge applies the entry's rules to claims whose signature verified (jwt,
+// with the header's typ) or to an active introspection answer.
+func (e *entry) judge(c *Claims, payload []byte, slots [][]byte, typ string, jwt bool) error {
 	if e.subjectPrefix != "" && !strings.HasPrefix(c.Subject, e.subjectPrefix) {
 		// An entry with an ID and a SubjectPrefix, reached by iss.
 		return claimError(ErrInvalidIssuer, "sub", "is not in this issuer's subject space")
@@ -110,8 +111,8 @@ func (e *entry) judge(c *Claims, payload []byte, slots [][]byte) error {
 			}
 		}
 	}
-	if e.tokenTypes != nil {
-		typ := strings.TrimPrefix(strings.ToLower(c.TokenType), "application/")
+	if e.tokenTypes != nil && jwt {
+		typ := strings.TrimPrefix(strings.ToLower(typ), "application/")
 		if !slices.Contains(e.tokenTypes, typ) {
 			return newError(ErrInvalidTokenType, "the typ header is not an accepted token type")
 		}

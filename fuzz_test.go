@@ -389,9 +389,6 @@ func fuzzCheckAccepted(t *testing.T, token string, c *jwtguard.Claims) {
 	if !ok {
 		t.Fatalf("accepted a token whose signature does not verify independently (alg %q)", alg)
 	}
-	if c.Algorithm != alg {
-		t.Fatalf("claims say alg %q, header says %q", c.Algorithm, alg)
-	}
 	parts := strings.Split(token, ".")
 	hdrJSON, _ := fuzzB64.DecodeString(parts[0])
 	payload, _ := fuzzB64.DecodeString(parts[1])

@@ -93,7 +93,7 @@ func RequireClaim(path string, values ...any) Policy {
 			// A programming error: refuse every request, loudly.
 			return Deny("misconfigured policy: " + err.Error())
 		}
-		raw, ok := p.lookup(c.raw, nil)
+		raw, ok := p.lookup(c.rawBytes(), nil)
 		if ok && present(raw) {
 			if len(values) == 0 || claimMatches(raw, values) {
 				return nil

@@ -59,15 +59,14 @@ type Revoker interface {
 
 // RevokeClaims revokes the token described by c (by its issuer and jti,
 // until its exp) in r. It is the usual body of a logout handler. It fails
-// when the token has no jti, and for an opaque token accepted through
-// introspection, which must be revoked at the authorization server
-// (RFC 7009) since the revocation store is not consulted for it.
+// when the token has no jti. Opaque tokens accepted through introspection
+// are revoked too when their answer carries a jti: the verifier asks the
+// revocation store about them as about JWTs (revoking them at the
+// authorization server, RFC 7009, also ends them for other services).
 func RevokeClaims(ctx context.Context, r Revoker, c *Claims) error {
 	switch {
 	case c == nil:
 		return errors.New("jwtguard: RevokeClaims: no claims")
-	case c.introspected:
-		return errors.New("jwtguard: RevokeClaims: the token was accepted through introspection; revoke it at the authorization server (RFC 7009)")
 	case c.ID == "":
 		return errors.New("jwtguard: RevokeClaims: the token has no jti (require it with the issuer's RequiredClaims)")
 	}

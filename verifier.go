@@ -294,19 +294,24 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		c, err = v.verify(ctx, token)
 	}
 	if err != nil {
-		return nil, v.reject(ctx, err, c)
+		return nil, v.reject(ctx, err, c, token)
 	}
 	return c, nil
 }
 
-// reject turns an error into an *Error and logs it.
-func (v *Verifier) reject(ctx context.Context, err error, c *Claims) *Error {
+// reject turns an error into an *Error and logs it (the header's alg and
+// kid, the claims' iss and sub — never the token).
+func (v *Verifier) reject(ctx context.Context, err error, c *Claims, token string) *Error {
 	e := AsError(err)
 	if v.log != nil && v.log.Enabled(ctx, slog.LevelInfo) {
 		attrs := []slog.Attr{slog.String("reason", err.Error())}
 		if c != nil {
-			attrs = append(attrs, slog.String("alg", jose.Truncate(c.Algorithm)), slog.String("kid", jose.Truncate(c.KeyID)),
-				slog.String("iss", jose.Truncate(c.Issuer)), slog.String("sub", jose.Truncate(c.Subject)))
+			if hs, _, _, ok := jose.Split(token); ok {
+				if hdr, err := jose.DecodeHeader(hs); err == nil {
+					attrs = append(attrs, slog.String("alg", jose.Truncate(hdr.Alg)), slog.String("kid", jose.Truncate(hdr.Kid)))
+				}
+			}
+			attrs = append(attrs, slog.String("iss", jose.Truncate(c.Issuer)), slog.String("sub", jose.Truncate(c.Subject)))
 		}
 		v.log.LogAttrs(ctx, slog.LevelInfo, "jwtguard: token rejected", attrs...)
 	}
@@ -396,7 +401,6 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Algorithm, c.KeyID, c.TokenType = hdr.Alg, hdr.Kid, hdr.Typ
 
 	// Route to the issuer entry, before any network request.
 	e, err := v.trust.route(ctx, c)
@@ -447,7 +451,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	e.proven()
 
 	// The signature is genuine; now judge the claims.
-	if err := e.judge(c, payload, slots); err != nil {
+	if err := e.judge(c, payload, slots, hdr.Typ, true); err != nil {
 		return c, err
 	}
 	if err := v.checkTimes(c, now); err != nil {
@@ -577,15 +581,20 @@ func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*
 	if err != nil {
 		return nil, err
 	}
-	c.introspected = true
 	e := v.trust.entryForIssuer(c.Issuer)
 	if e == nil {
 		return c, newError(ErrInvalidIssuer, "the introspection answer names no trusted issuer")
 	}
-	if err := e.judge(c, answer, slots); err != nil {
+	if err := e.judge(c, answer, slots, "", false); err != nil {
 		return c, err
 	}
-	return c, v.checkTimes(c, v.now())
+	if err := v.checkTimes(c, v.now()); err != nil {
+		return c, err
+	}
+	// The revocation store is asked about opaque tokens too, so a logout
+	// (RevokeClaims) ends an introspected token with a jti at once, as it
+	// ends a JWT.
+	return c, v.checkRevocation(ctx, c)
 }
 
 // introspect asks the introspector and classifies its errors.

@@ -372,7 +372,7 @@ func TestVerifyAlgorithms(t *testing.T) {
 			t.Parallel()
 			c, err := v.Verify(context.Background(), good(t, alg))
 			checkErr(t, err, nil)
-			if c.Algorithm != alg || c.Subject != "user-1" || c.Issuer != issFor(alg) {
+			if c.Subject != "user-1" || c.Issuer != issFor(alg) {
 				t.Fatalf("claims %+v", c)
 			}
 		})
@@ -609,11 +609,8 @@ func TestVerifyTokenType(t *testing.T) {
 			if c.typ != nil {
 				hdr["typ"] = c.typ
 			}
-			c2, err := v.Verify(context.Background(), mint(t, "ES256", goodClaims(), tokenOpts{hdr: hdr}))
+			_, err := v.Verify(context.Background(), mint(t, "ES256", goodClaims(), tokenOpts{hdr: hdr}))
 			checkErr(t, err, c.want)
-			if err == nil && c.typ != nil && c2.TokenType != c.typ {
-				t.Fatalf("TokenType %q, want %q", c2.TokenType, c.typ)
-			}
 		})
 	}
 }
@@ -1355,11 +1352,9 @@ func TestVerifyReturnsClaims(t *testing.T) {
 	want := jwtguard.Claims{
 		Issuer: testIss, Subject: "user-1", Audience: []string{testAud}, ID: "id-9",
 		ExpiresAt: testNow.Add(5 * time.Minute), NotBefore: testNow.Add(-time.Minute), IssuedAt: testNow.Add(-time.Minute),
-		Algorithm: "EdDSA", KeyID: "ed", TokenType: "JWT",
 	}
 	if c.Issuer != want.Issuer || c.Subject != want.Subject || strings.Join(c.Audience, ",") != testAud || c.ID != want.ID ||
-		!c.ExpiresAt.Equal(want.ExpiresAt) || !c.NotBefore.Equal(want.NotBefore) || !c.IssuedAt.Equal(want.IssuedAt) ||
-		c.Algorithm != want.Algorithm || c.KeyID != want.KeyID || c.TokenType != want.TokenType {
+		!c.ExpiresAt.Equal(want.ExpiresAt) || !c.NotBefore.Equal(want.NotBefore) || !c.IssuedAt.Equal(want.IssuedAt) {
 		t.Fatalf("claims\n got %+v\nwant %+v", *c, want)
 	}
 	if c.ClientID != "client-7" || !slices.Equal(c.Roles, []string{"r1", "r2"}) || !slices.Equal(c.Scopes, []string{"a", "b"}) ||
