@@ -98,9 +98,21 @@ const retryAfter = 5 * time.Second
 
 // errorClass is one row of the error table: everything an HTTP answer to a
 // failure class needs.
+//
+// The table is shaped for the features planned next, each a row or a field
+// and no new path: a 429 for failed-auth throttling is a row with retry set
+// (its RetryAfter comes from the limiter); RFC 9470's
+// insufficient_user_authentication is a 401 row with that code; DPoP
+// (RFC 9449) rows carry scheme "DPoP" and the codes invalid_dpop_proof and
+// use_dpop_nonce, and a verifier that accepts both schemes answers a 401
+// with one challenge per scheme (the DPoP one with algs=), the error code
+// on the challenge of the row's scheme.
 type errorClass struct {
 	err    error
 	status int
+	// scheme is the authentication scheme whose challenge carries the
+	// error code: "" means Bearer (RFC 6750), the only scheme today.
+	scheme string
 	// code is the RFC 6750 error code, "" where the challenge must carry
 	// none (no credentials sent, RFC 6750 §3.1) or the failure is not the
 	// client's token.
@@ -249,7 +261,11 @@ func AsError(err error) *Error {
 // challenge builds the WWW-Authenticate value for e (RFC 6750 §3).
 func (e *Error) challenge(realm string) string {
 	var b strings.Builder
-	b.WriteString("Bearer")
+	scheme := classOf(e).scheme
+	if scheme == "" {
+		scheme = "Bearer"
+	}
+	b.WriteString(scheme)
 	sep := " "
 	if realm != "" {
 		b.WriteString(sep + `realm="` + quoteSafe(realm) + `"`)
