@@ -508,11 +508,13 @@ var placeholder = regexp.MustCompile(`^<[A-Za-z0-9#+\-]+>$`)
 // timePlaceholder matches "<now>", "<now+3600>", "<now-60>".
 var timePlaceholder = regexp.MustCompile(`^<now(?:([+-])([0-9]+))?>$`)
 
-func fill(v any, vals map[string]string) (any, error) {
+// mapStrings replaces, in place, every string of a decoded JSON value with
+// leaf(string).
+func mapStrings(v any, leaf func(string) (any, error)) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
-			r, err := fill(e, vals)
+			r, err := mapStrings(e, leaf)
 			if err != nil {
 				return nil, err
 			}
@@ -521,7 +523,7 @@ func fill(v any, vals map[string]string) (any, error) {
 		return t, nil
 	case []any:
 		for i, e := range t {
-			r, err := fill(e, vals)
+			r, err := mapStrings(e, leaf)
 			if err != nil {
 				return nil, err
 			}
@@ -529,6 +531,14 @@ func fill(v any, vals map[string]string) (any, error) {
 		}
 		return t, nil
 	case string:
+		return leaf(t)
+	}
+	return v, nil
+}
+
+// fill replaces key-material placeholders ("<n>", "<x5c>", ...) by vals.
+func fill(v any, vals map[string]string) (any, error) {
+	return mapStrings(v, func(t string) (any, error) {
 		if !placeholder.MatchString(t) {
 			return t, nil
 		}
@@ -537,31 +547,12 @@ func fill(v any, vals map[string]string) (any, error) {
 			return nil, fmt.Errorf("placeholder %q cannot be filled from this key (or no certificate given)", t)
 		}
 		return r, nil
-	}
-	return v, nil
+	})
 }
 
+// resolveTimes replaces "<now>", "<now+N>" and "<now-N>" by NumericDates.
 func resolveTimes(v any, now time.Time) (any, error) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			r, err := resolveTimes(e, now)
-			if err != nil {
-				return nil, err
-			}
-			t[k] = r
-		}
-		return t, nil
-	case []any:
-		for i, e := range t {
-			r, err := resolveTimes(e, now)
-			if err != nil {
-				return nil, err
-			}
-			t[i] = r
-		}
-		return t, nil
-	case string:
+	return mapStrings(v, func(t string) (any, error) {
 		m := timePlaceholder.FindStringSubmatch(t)
 		if m == nil {
 			return t, nil
@@ -578,8 +569,7 @@ func resolveTimes(v any, now time.Time) (any, error) {
 			sec += d
 		}
 		return json.Number(strconv.FormatInt(sec, 10)), nil
-	}
-	return v, nil
+	})
 }
 
 // findPlaceholder returns the first whole-string placeholder left in v, or "".
