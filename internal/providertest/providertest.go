@@ -33,7 +33,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -42,6 +41,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // Fixture is one provider directory, loaded and validated.
@@ -725,54 +726,8 @@ func readJSON(path string) (json.RawMessage, error) {
 }
 
 // CheckJSON reports whether data is exactly one valid JSON value with no
-// duplicate member names in any object.
+// duplicate member names in any object (the project's strict reader:
+// names compared after unescaping, valid UTF-8 only).
 func CheckJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("not valid JSON")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	type frame struct {
-		obj     bool
-		keys    map[string]bool
-		wantKey bool
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '{', '[':
-				if top != nil && top.obj {
-					top.wantKey = true
-				}
-				stack = append(stack, &frame{obj: d == '{', keys: map[string]bool{}, wantKey: d == '{'})
-			case '}', ']':
-				stack = stack[:len(stack)-1]
-			}
-			continue
-		}
-		if top != nil && top.obj {
-			if top.wantKey {
-				k := tok.(string)
-				if top.keys[k] {
-					return fmt.Errorf("duplicate member %q", k)
-				}
-				top.keys[k] = true
-				top.wantKey = false
-			} else {
-				top.wantKey = true
-			}
-		}
-	}
+	return strictjson.Valid(data, 0)
 }
