@@ -37,12 +37,14 @@ type Claims struct {
 	// the grant intersected with the permissions.
 	Permissions []string
 	// Roles from every ClaimMap.Roles path, merged (default "roles"). A
-	// string is one role, an array lists roles, an object's member names
-	// are roles (Zitadel).
+	// string is one role, an array lists roles; an object grants the names
+	// of its members whose value is true or a non-empty object or array
+	// (Zitadel's roles), never those whose value is false, null, "", {}
+	// or [].
 	Roles []string
 	// Tenants from ClaimMap.Tenant (default "tenant_id"): a string, an
-	// array of strings, or an object's member names (Keycloak
-	// organization).
+	// array of strings, or the granting member names of an object, as for
+	// Roles (Keycloak organization).
 	Tenants []string
 	// Tenant is the token's tenant when it names exactly one, else "".
 	Tenant string
@@ -361,10 +363,31 @@ func appendNames(dst []string, raw []byte, split, names bool) []string {
 		if !names {
 			return dst
 		}
-		_ = strictjson.Object(raw, 0, func(k, _ []byte) error {
-			add(string(k))
+		_ = strictjson.Object(raw, 0, func(k, v []byte) error {
+			if grants(v) {
+				add(string(k))
+			}
 			return nil
 		})
 	}
 	return dst
+}
+
+// grants reports whether the value of a member of a role or tenant object
+// grants its name: true, or a non-empty object or array (Zitadel's
+// {"admin": {"<org id>": "<org domain>"}}, a Keycloak organization's
+// attributes). false, null, "", {}, [], numbers and strings grant nothing:
+// {"admin": false} (Firebase custom claims, Hasura-style flags) must not
+// make its holder an admin.
+func grants(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	switch v[0] {
+	case 't':
+		return string(v) == "true"
+	case '{', '[':
+		return len(bytes.TrimSpace(v[1:len(v)-1])) > 0
+	}
+	return false
 }

@@ -152,6 +152,14 @@ func TestClaimsRoles(t *testing.T) {
 		{"Zitadel object keyed by role", map[string]any{"urn:zitadel:iam:org:project:roles": map[string]any{
 			"admin": map[string]any{"123": "acme.example.com"}, "viewer": map[string]any{"123": "acme.example.com"}}},
 			roles("urn:zitadel:iam:org:project:roles"), []string{"admin", "viewer"}},
+		// Issue 16 item 3: an object grants the members whose value is
+		// true or a non-empty object or array, never false, null, "", {},
+		// [] or a number (Firebase custom claims, Hasura-style flags).
+		{"flag object: false grants nothing", map[string]any{"roles": map[string]any{"admin": false, "editor": true}}, nil, []string{"editor"}},
+		{"flag object: every falsy shape", map[string]any{"roles": map[string]any{
+			"a": nil, "b": "", "c": map[string]any{}, "d": []any{}, "e": 0, "f": 1, "g": "yes", "h": "true", "i": []any{"x"}, "j": true}},
+			nil, []string{"i", "j"}},
+		{"flag object: all false", map[string]any{"roles": map[string]any{"admin": false}}, nil, nil},
 		{"default claim ignored when paths set", map[string]any{"roles": []string{"admin"}}, roles("groups"), nil},
 		{"three paths merged, duplicates once", map[string]any{
 			"roles":           []string{"a"},
@@ -213,8 +221,11 @@ func TestClaimsTenant(t *testing.T) {
 		{"dotted path", map[string]any{"org": map[string]any{"id": "o-1"}}, tenant("org.id"), []string{"o-1"}, "o-1"},
 		{"array of one", map[string]any{"tenant_id": []string{"acme"}}, nil, []string{"acme"}, "acme"},
 		{"array of several: no single Tenant", map[string]any{"tenant_id": []string{"acme", "globex"}}, nil, []string{"acme", "globex"}, ""},
-		{"Keycloak organization object", map[string]any{"organization": map[string]any{"acme": map[string]any{"id": "1"}, "globex": map[string]any{}}},
+		{"Keycloak organization object", map[string]any{"organization": map[string]any{"acme": map[string]any{"id": "1"}, "globex": map[string]any{"id": "2"}}},
 			tenant("organization"), []string{"acme", "globex"}, ""},
+		// Issue 16 item 3: tenant objects follow the role-object rule.
+		{"tenant object: {} and false grant nothing", map[string]any{"organization": map[string]any{"acme": map[string]any{"id": "1"}, "globex": map[string]any{}, "initech": false}},
+			tenant("organization"), []string{"acme"}, "acme"},
 		// Changed on purpose: a wrong shape maps to nothing instead of
 		// rejecting the token.
 		{"number maps to nothing", map[string]any{"tenant_id": 5}, nil, nil, ""},

@@ -730,9 +730,10 @@ func fuzzLookup(m map[string]any, path []string) (any, bool) {
 
 // fuzzNames is the documented mapping of one claim value: a string is one
 // name (split on the space character only when split is set), an array of
-// strings lists names, an object's member names are names (when members is
-// set); any other shape, or an array holding a non-string, maps to nothing.
-// Empty names are dropped.
+// strings lists names, an object's members whose value is true or a
+// non-empty object or array are names (when members is set); any other
+// shape, or an array holding a non-string, maps to nothing. Empty names are
+// dropped.
 func fuzzNames(v any, split, members bool) []string {
 	var out []string
 	switch x := v.(type) {
@@ -752,8 +753,21 @@ func fuzzNames(v any, split, members bool) []string {
 		}
 	case map[string]any:
 		if members {
-			for k := range x {
-				out = append(out, k)
+			for k, v := range x {
+				switch g := v.(type) {
+				case bool:
+					if g {
+						out = append(out, k)
+					}
+				case map[string]any:
+					if len(g) > 0 {
+						out = append(out, k)
+					}
+				case []any:
+					if len(g) > 0 {
+						out = append(out, k)
+					}
+				}
 			}
 		}
 	}

@@ -105,8 +105,11 @@ type Issuer struct {
 // empty, the token is not refused, and policies decide.
 type ClaimMap struct {
 	// Roles: every path is read and the roles merged (default "roles").
-	// A string is one role, an array of strings lists roles, an object's
-	// member names are roles (Zitadel's project roles).
+	// A string is one role, an array of strings lists roles. An object
+	// grants the names of its members whose value is true or a non-empty
+	// object or array (Zitadel's project roles); a member whose value is
+	// false, null, "", {} or [] grants nothing ({"admin": false} is not
+	// an admin).
 	Roles []string
 	// Scopes: default "scope" and "scp". A string is split on the space
 	// character only (RFC 6749 §3.3); an array lists scopes.
@@ -114,7 +117,7 @@ type ClaimMap struct {
 	// Permissions: default none. Auth0 RBAC: "permissions".
 	Permissions []string
 	// Tenant: default "tenant_id". A string, an array of strings (several
-	// tenants) or an object's member names.
+	// tenants) or an object, read as for Roles (Keycloak organizations).
 	Tenant string
 }
 
