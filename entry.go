@@ -188,7 +188,8 @@ type entryBuilder struct {
 func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, error) {
 	cfg := b.cfg
 	if is.Invalid != nil {
-		return nil, optErr(option, "issuer %q: %v", is.ID, is.Invalid)
+		// %w: errors.Is(err, profile.ErrOktaOrgServer) holds through New.
+		return nil, fmt.Errorf("jwtguard: %s: issuer %q: %w", option, is.ID, is.Invalid)
 	}
 	name := fmt.Sprintf("issuer %q", is.ID)
 	if is.ID == "" && is.SubjectPrefix != "" {

@@ -62,6 +62,15 @@ func TestRefusedConfigurations(t *testing.T) {
 	if err := profile.Okta("https://acme.okta.com", "api://orders").Invalid; !errors.Is(err, profile.ErrOktaOrgServer) {
 		t.Errorf("Okta org server: %v does not wrap ErrOktaOrgServer", err)
 	}
+	// Issue 16 item 10: New's joined error keeps every Invalid error
+	// matchable, beside the other problems it reports.
+	_, err := jwtguard.New(jwtguard.Trust(profile.Okta("https://acme.okta.com", "api://orders"), profile.Auth0("acme.eu.auth0.com", "")))
+	if !errors.Is(err, profile.ErrOktaOrgServer) {
+		t.Errorf("New: %v does not wrap ErrOktaOrgServer", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "WithAlgorithms") || !strings.Contains(err.Error(), "audience") {
+		t.Errorf("New: %v does not report the other problems too", err)
+	}
 }
 
 // TestNormalizedIssuers: details a profile gets right by construction.
