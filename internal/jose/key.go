@@ -43,6 +43,9 @@ type Key struct {
 	// (SHA-256, SHA-384, SHA-512): hmac.New costs several allocations and
 	// two hash blocks, Reset costs neither.
 	macs [3]sync.Pool
+
+	tpOnce sync.Once
+	tp     [32]byte // RFC 7638 thumbprint, see Thumbprint
 }
 
 // macState is a pooled HMAC with room for its output.
