@@ -53,9 +53,48 @@ type Claims struct {
 
 	// raw is the claim set as signed (or the introspection answer), a
 	// read-only view of bytes that are never written again. Claims is kept
-	// at 288 bytes: every cache hit copies it, and its size is most of
-	// that cost.
+	// small (see TestClaimsSize): every cache hit copies it, and its size
+	// is most of that cost.
 	raw string
+	// ent names the configured issuer entry that accepted the token (nil
+	// for Claims not made by a Verifier). It is shared and never written.
+	ent *entryName
+}
+
+// entryName is what Claims knows of the issuer entry that accepted a
+// token. One value per entry (per tenant of a template entry), made when
+// the entry is built and never written again.
+type entryName struct {
+	name     string // the canonical issuer, see Claims.Entry
+	id       string // the entry's ID as configured (a template as written)
+	tenant   string // a template entry's tenant
+	provider string // Issuer.Provider
+}
+
+// Entry returns the stable name of the configured issuer entry that
+// accepted the token: its ID; for a template entry, the template's ID
+// expanded for the token's tenant; for an entry without ID (SPIFFE), its
+// subject prefix. Every alias of an entry has the same Entry: it is the
+// canonical issuer under which revocations are recorded ([RevokeClaims]),
+// metrics are labelled and [RequireIssuer] matches. For Claims not made
+// by a Verifier (built by hand in tests), it is the Issuer field.
+func (c *Claims) Entry() string {
+	if c.ent != nil && c.ent.name != "" {
+		return c.ent.name
+	}
+	return c.Issuer
+}
+
+// Provider returns the [Issuer].Provider of the entry that accepted the
+// token ("github-actions", "kubernetes", ... for entries made by the
+// profile package), or "" when the entry names none. Provider-specific
+// policies check it, so a token from another trusted issuer that carries
+// look-alike claims does not pass them.
+func (c *Claims) Provider() string {
+	if c.ent == nil {
+		return ""
+	}
+	return c.ent.provider
 }
 
 // rawBytes returns the claim set as a read-only byte slice, without a

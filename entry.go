@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,7 +18,10 @@ import (
 type entry struct {
 	id            string
 	subjectPrefix string
-	tenantOf      map[string]string // template expansions: iss → tenant
+	tenantOf      map[string]string     // template expansions: iss → tenant
+	configuredIDs []string              // ID and aliases as written, for diagnostics
+	name          *entryName            // what Claims say of this entry (nil: Claims.Entry is the token's iss)
+	names         map[string]*entryName // template entries: iss → the name of its tenant
 	src           keySource
 	audiences     []string // nil with skipAudience: any
 	skipAudience  bool
@@ -26,20 +30,31 @@ type entry struct {
 	scopes        []claimPath
 	perms         []claimPath
 	tenant        *claimPath
-	required      []claimPath
-	tokenTypes    []string // lower case, without "application/"
+	required      [][]claimPath // each: alternatives, one of which must be present
+	tokenTypes    []string      // lower case, without "application/"
 	useClaim      *claimPath
 	uses          []string
 	clients       []string
 	maxSize       int
 
 	// resolver bookkeeping (entries made by WithIssuerResolver only)
-	resolved    bool
-	firstLoad   time.Duration // how long a request waits for the first key load
-	fingerprint string
-	isProven    atomic.Bool
-	lastUsed    atomic.Int64
-	onProven    func(*entry)
+	resolved  bool
+	firstLoad time.Duration // how long a request waits for the first key load
+	answer    Issuer        // the resolver's answer the entry was built from
+	isProven  atomic.Bool
+	lastUsed  atomic.Int64
+	onProven  func(*entry)
+}
+
+// nameFor returns what Claims say of the entry for a token whose iss is
+// iss.
+func (e *entry) nameFor(iss string) *entryName {
+	if e.names != nil {
+		if n, ok := e.names[iss]; ok {
+			return n
+		}
+	}
+	return e.name
 }
 
 // proven marks that a token of this entry verified (its issuer is real).
@@ -99,14 +114,18 @@ const firstLoadPoll = 10 * time.Millisecond
 func (e *entry) judge(c *Claims, payload []byte, slots [][]byte, typ string, jwt bool) error {
 	if e.subjectPrefix != "" && !strings.HasPrefix(c.Subject, e.subjectPrefix) {
 		// An entry with an ID and a SubjectPrefix, reached by iss.
-		return claimError(ErrInvalidIssuer, "sub", "is not in this issuer's subject space")
+		err := claimError(ErrInvalidIssuer, "sub", "is not in this issuer's subject space")
+		err.Detail = fmt.Sprintf("sub %s is not under %s (Issuer.SubjectPrefix of %s)", shown(c.Subject), strconv.Quote(e.subjectPrefix), e.label())
+		return err
 	}
 	if e.tenantOf != nil {
 		tenant := e.tenantOf[c.Issuer]
 		if e.tenant != nil {
 			if raw, ok := e.tenant.lookup(payload, slots); ok {
 				if got := appendNames(nil, raw, false, true); len(got) != 1 || got[0] != tenant {
-					return newError(ErrInvalidIssuer, "the issuer's tenant differs from the token's tenant claim")
+					err := newError(ErrInvalidIssuer, "the issuer's tenant differs from the token's tenant claim")
+					err.Detail = fmt.Sprintf("iss %s names tenant %s but claim %s holds %s", shown(c.Issuer), shown(tenant), e.tenant.src, shownList(got))
+					return err
 				}
 			}
 		}
@@ -114,21 +133,34 @@ func (e *entry) judge(c *Claims, payload []byte, slots [][]byte, typ string, jwt
 	if e.tokenTypes != nil && jwt {
 		typ := strings.TrimPrefix(strings.ToLower(typ), "application/")
 		if !slices.Contains(e.tokenTypes, typ) {
-			return newError(ErrInvalidTokenType, "the typ header is not an accepted token type")
+			err := newError(ErrInvalidTokenType, "the typ header is not an accepted token type")
+			err.Detail = fmt.Sprintf("typ header %s is not one of the Issuer.TokenTypes of %s (%s)", shown(typ), e.label(), shownList(e.tokenTypes))
+			return err
 		}
 	}
 	if !e.skipAudience {
 		if len(c.Audience) == 0 {
-			return claimError(ErrInvalidAudience, "aud", "is missing")
+			err := claimError(ErrInvalidAudience, "aud", "is missing")
+			err.Detail = fmt.Sprintf("the token has no aud; %s accepts %s", e.label(), shownList(e.audiences))
+			return err
 		}
 		if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(e.audiences, a) }) {
-			return newError(ErrInvalidAudience, "")
+			err := newError(ErrInvalidAudience, "")
+			err.Detail = fmt.Sprintf("aud [%s] holds none of the audiences %s accepts (%s; Issuer.Audiences or WithAudience)", shownList(c.Audience), e.label(), shownList(e.audiences))
+			for _, a := range c.Audience {
+				if want, hint := nearMissOf(a, e.audiences); hint != "" {
+					err.Detail += fmt.Sprintf(" (hint: %s and the accepted %s: %s)", shown(a), strconv.Quote(want), hint)
+					break
+				}
+			}
+			return err
 		}
 	}
-	for i := range e.required {
-		p := &e.required[i]
-		if raw, ok := p.lookup(payload, slots); !ok || !present(raw) {
-			return claimError(ErrMissingClaim, p.src, "")
+	for _, alts := range e.required {
+		if !anyPresent(alts, payload, slots) {
+			err := claimError(ErrMissingClaim, requiredName(alts), "")
+			err.Detail = fmt.Sprintf("%s requires it (Issuer.RequiredClaims); \"present\" means a value other than \"\", null, false and []", e.label())
+			return err
 		}
 	}
 	if e.useClaim != nil {
@@ -138,11 +170,18 @@ func (e *entry) judge(c *Claims, payload []byte, slots [][]byte, typ string, jwt
 			use = optionalString(raw)
 		}
 		if !slices.Contains(e.uses, use) {
-			return claimError(ErrInvalidTokenType, e.useClaim.src, "is not an accepted token use")
+			err := claimError(ErrInvalidTokenType, e.useClaim.src, "is not an accepted token use")
+			err.Detail = fmt.Sprintf("claim %s is %s, not one of the Issuer.TokenUses of %s (%s)", e.useClaim.src, shown(use), e.label(), shownList(e.uses))
+			if !ok {
+				err.Detail = fmt.Sprintf("claim %s is missing; %s accepts %s (Issuer.TokenUses)", e.useClaim.src, e.label(), shownList(e.uses))
+			}
+			return err
 		}
 	}
 	if e.clients != nil && !slices.Contains(e.clients, c.ClientID) {
-		return claimError(ErrInvalidClaim, "azp", "names a client that may not call this service")
+		err := claimError(ErrInvalidClaim, "azp", "names a client that may not call this service")
+		err.Detail = fmt.Sprintf("the calling client (azp, client_id, cid or appid) is %s, not one of the Issuer.Clients of %s (%s)", shown(c.ClientID), e.label(), shownList(e.clients))
+		return err
 	}
 	c.Roles = mapNames(c.Roles, e.roles, payload, slots, false)
 	c.Scopes = mapNames(c.Scopes, e.scopes, payload, slots, true)
@@ -156,6 +195,25 @@ func (e *entry) judge(c *Claims, payload []byte, slots [][]byte, typ string, jwt
 		c.Tenant = c.Tenants[0]
 	}
 	return nil
+}
+
+// anyPresent reports whether one of the paths is present.
+func anyPresent(paths []claimPath, payload []byte, slots [][]byte) bool {
+	for i := range paths {
+		if raw, ok := paths[i].lookup(payload, slots); ok && present(raw) {
+			return true
+		}
+	}
+	return false
+}
+
+// requiredName names a required claim (with its alternatives) in errors.
+func requiredName(alts []claimPath) string {
+	names := make([]string, len(alts))
+	for i := range alts {
+		names[i] = alts[i].src
+	}
+	return strings.Join(names, " or ")
 }
 
 // mapNames reads every path into dst. Roles are not split on spaces (a role
@@ -203,14 +261,28 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 	if is.ID == "" && is.SubjectPrefix == "" && !cfg.skipIssuer {
 		fail("empty ID (the exact iss of its tokens)")
 	}
+	switch {
+	case is.ID != "":
+		e.name = &entryName{name: is.ID, id: is.ID, provider: is.Provider}
+	case is.SubjectPrefix != "":
+		e.name = &entryName{name: is.SubjectPrefix, provider: is.Provider}
+	case is.Provider != "":
+		e.name = &entryName{provider: is.Provider}
+	}
 	for _, a := range is.Aliases {
 		if a == "" {
 			fail("empty alias")
 		}
 	}
+	for _, id := range slices.Concat([]string{is.ID}, is.Aliases) {
+		if id != "" {
+			e.configuredIDs = append(e.configuredIDs, id)
+		}
+	}
 	// Template IDs: ID and each alias may hold one {placeholder}, which
 	// stands for each of Tenants.
 	templated := false
+	byTenant := map[string]*entryName{}
 	for _, id := range slices.Concat([]string{is.ID}, is.Aliases) {
 		open := strings.IndexByte(id, '{')
 		if open < 0 {
@@ -228,13 +300,18 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 		}
 		if e.tenantOf == nil {
 			e.tenantOf = map[string]string{}
+			e.names = map[string]*entryName{}
 		}
 		for _, tn := range is.Tenants {
 			if tn == "" || strings.ContainsAny(tn, "/?#{}") {
 				fail("tenant %q is not a plain value", tn)
 				continue
 			}
-			e.tenantOf[id[:open]+tn+id[end+1:]] = tn
+			iss := id[:open] + tn + id[end+1:]
+			e.tenantOf[iss] = tn
+			// Every form of one tenant's issuer (the ID's and the
+			// aliases' expansions) has the one name: the ID expanded.
+			e.names[iss] = e.tenantName(tn, byTenant)
 		}
 	}
 	if !templated && len(is.Tenants) > 0 {
@@ -304,7 +381,11 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 	if tp := paths("Claims.Tenant", []string{cm.Tenant}); len(tp) == 1 {
 		e.tenant = &tp[0]
 	}
-	e.required = paths("RequiredClaims", is.RequiredClaims)
+	for _, rc := range is.RequiredClaims {
+		if alts := paths("RequiredClaims", splitAlternatives(rc)); len(alts) > 0 {
+			e.required = append(e.required, alts)
+		}
+	}
 	for _, t := range is.TokenTypes {
 		if t == "" {
 			fail("empty TokenTypes value")
@@ -339,7 +420,7 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 	}
 	// Keys last, so a bad entry starts no fetch. An entry without keys is
 	// for introspected tokens only.
-	if is.Keys == nil && cfg.introspector != nil {
+	if is.Keys == nil && cfg.introspector != nil && static {
 		return e, nil
 	}
 	src, err := b.sources.source(is, e.algs, e.tenantOf != nil, static)
@@ -348,4 +429,43 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 	}
 	e.src = src
 	return e, nil
+}
+
+// tenantName returns the entry name of tenant tn of a template entry: its
+// ID expanded for tn, one value per tenant.
+func (e *entry) tenantName(tn string, made map[string]*entryName) *entryName {
+	if n, ok := made[tn]; ok {
+		return n
+	}
+	name := e.id
+	if open, end := strings.IndexByte(e.id, '{'), strings.IndexByte(e.id, '}'); open >= 0 && end > open {
+		name = e.id[:open] + tn + e.id[end+1:]
+	}
+	n := &entryName{name: name, id: e.id, tenant: tn}
+	if e.name != nil {
+		n.provider = e.name.provider
+	}
+	made[tn] = n
+	return n
+}
+
+// splitAlternatives splits a required claim "scp|roles" into its
+// alternatives at each '|' outside brackets.
+func splitAlternatives(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case '|':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
 }

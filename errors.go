@@ -93,6 +93,14 @@ const (
 	codeInsufficientScope = "insufficient_scope"
 )
 
+// unverifiedDesc is what a client is told of every failure that depends
+// on the issuer before a signature is proven: an issuer no entry has, an
+// unknown kid, a bad signature, an algorithm or a size the token's entry
+// refuses. One text for all, so that nobody can tell a trusted issuer
+// (a customer's tenant) from a stranger by the answer; the Go error and
+// the logs say which it was ([Error].Detail).
+const unverifiedDesc = "token could not be verified"
+
 // retryAfter is the Retry-After sent with 503 answers.
 const retryAfter = 5 * time.Second
 
@@ -137,8 +145,8 @@ var errorTable = []errorClass{
 	{err: ErrTokenTooLarge, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is larger than the size limit"},
 	{err: ErrMalformedToken, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is malformed"},
 	{err: ErrAlgorithmNotAllowed, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "signing algorithm is not allowed"},
-	{err: ErrKeyNotFound, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "no key matches the token's key id and algorithm"},
-	{err: ErrInvalidSignature, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "signature is invalid"},
+	{err: ErrKeyNotFound, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: unverifiedDesc},
+	{err: ErrInvalidSignature, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: unverifiedDesc},
 	{err: ErrInvalidTokenType, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token type is not accepted"},
 	{err: ErrInvalidClaim, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a claim has an invalid type or value"},
 	{err: ErrMissingClaim, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a required claim is missing"},
@@ -194,11 +202,26 @@ type Error struct {
 	// Err is the sentinel (possibly wrapped with internal detail, which is
 	// logged but never sent) this error belongs to.
 	Err error
+	// Detail is for the operator, never sent to the client: the values
+	// seen in the token (its iss, aud, alg, kid, typ — bounded and
+	// escaped, as they come from whoever sent it) beside the configured
+	// ones, and the setting that would change the outcome. Error()
+	// includes it, so log.Print(err) shows it.
+	Detail string
 }
 
 // Error implements the error interface: the sentinel's text, then the
-// description when it adds to it.
+// description when it adds to it, then the operator's Detail.
 func (e *Error) Error() string {
+	msg := e.message()
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// message is Error without Detail.
+func (e *Error) message() string {
 	if e.Err == nil {
 		return "jwtguard: " + e.Description
 	}
@@ -232,6 +255,14 @@ func newError(err error, desc string) *Error {
 	if cl.retry {
 		e.RetryAfter = retryAfter
 	}
+	return e
+}
+
+// unverified is the *Error of a failure before a signature is proven: the
+// client sees the one generic description, the operator the detail.
+func unverified(sentinel error, detail string) *Error {
+	e := newError(sentinel, unverifiedDesc)
+	e.Detail = detail
 	return e
 }
 

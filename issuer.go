@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"net/http"
+	"sync"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
@@ -90,6 +91,12 @@ type Issuer struct {
 	// authorization server, whose tokens a resource server cannot
 	// validate) sets it, and New fails with it.
 	Invalid error
+	// Provider names the identity provider this entry is for
+	// ("github-actions", "kubernetes", ...): the profile package sets it,
+	// and its provider-specific policies ([Claims.Provider]) pass only
+	// tokens accepted by an entry of their provider. Hand-made entries may
+	// leave it empty or name their own.
+	Provider string
 	// MaxTokenSize is the largest token accepted from this issuer, in
 	// bytes (default 8 KiB, at most 1 MiB; Entra tokens with many groups
 	// need more). Tokens are read up to the largest size of any static
@@ -141,29 +148,43 @@ type KeySource struct {
 	keys   []any
 	secret []byte
 	client *http.Client
+	// fp memoizes the fingerprint; copies made by WithHTTPClient share it
+	// (the client is not part of it).
+	fp *keyFingerprint
+}
+
+// keyFingerprint is a KeySource's fingerprint, computed once.
+type keyFingerprint struct {
+	once sync.Once
+	s    string
 }
 
 // JWKS is the JSON Web Key Set published at url, fetched in the background
 // (New does not wait), cached, refreshed on schedule and when a token names
 // an unknown kid. url must be https (plain http only to a loopback address,
 // or with [RemoteKeys].InsecureHTTP).
-func JWKS(url string) *KeySource { return &KeySource{kind: keysJWKS, url: url} }
+func JWKS(url string) *KeySource {
+	return &KeySource{kind: keysJWKS, url: url, fp: &keyFingerprint{}}
+}
 
 // Discovery finds the issuer's JWKS through OpenID Connect Discovery: the
 // document at ID + "/.well-known/openid-configuration" must name exactly the
 // entry's ID as its issuer, and its jwks_uri is used as with [JWKS]. An
 // https document's jwks_uri must be https.
-func Discovery() *KeySource { return &KeySource{kind: keysDiscovery} }
+func Discovery() *KeySource { return &KeySource{kind: keysDiscovery, fp: &keyFingerprint{}} }
 
 // StaticKeys is a fixed set of public keys: jwk.Set, jwk.Key,
 // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey values. Each key is
 // used only with its own key type and, where the JWK names one, its own alg.
+// The keys are read when [New] (or, for an [IssuerResolver]'s answer, the
+// first token of the issuer) uses the source: to change keys, return a new
+// StaticKeys rather than changing a jwk.Set in place.
 // A key without kid also matches tokens whose kid no key carries. A jwk.Set
 // may also hold "oct" keys (HMAC secrets, for an issuer that signs with
 // both), which are refused when they are a public key in any encoding, as
 // [HMAC] refuses them; a lone secret belongs in [HMAC].
 func StaticKeys(keys ...any) *KeySource {
-	return &KeySource{kind: keysStatic, keys: keys}
+	return &KeySource{kind: keysStatic, keys: keys, fp: &keyFingerprint{}}
 }
 
 // HMAC is a shared secret for HS256/HS384/HS512. It must be at least as long
@@ -171,7 +192,7 @@ func StaticKeys(keys ...any) *KeySource {
 // RFC 7518 §3.2) and must never be a public key in any encoding (PEM, JWK,
 // DER).
 func HMAC(secret []byte) *KeySource {
-	return &KeySource{kind: keysHMAC, secret: append([]byte(nil), secret...)}
+	return &KeySource{kind: keysHMAC, secret: append([]byte(nil), secret...), fp: &keyFingerprint{}}
 }
 
 // WithHTTPClient returns a copy of a remote key source ([JWKS],

@@ -321,7 +321,7 @@ func TestIssuerResolver(t *testing.T) {
 	static := jwtguardtest.NewIssuer(t) // listed in Trust
 	t1 := jwtguardtest.NewIssuer(t)     // allowed tenant, discovery
 	t2 := jwtguardtest.NewIssuer(t)     // allowed tenant, JWKS URL, own audience
-	t3 := jwtguardtest.NewIssuer(t)     // allowed by the resolver, but beyond the probation budget
+	t3 := jwtguardtest.NewIssuer(t)     // allowed by the resolver: a third new issuer, admitted at once
 	evil, evilHits := miCounter(t)      // not allowed
 	liar, liarHits := miCounter(t)      // resolver returns another issuer's entry for it
 	broken, brokenHits := miCounter(t)  // resolver returns an invalid entry for it
@@ -333,11 +333,10 @@ func TestIssuerResolver(t *testing.T) {
 		broken:       {ID: broken},
 		static.URL(): {ID: static.URL(), Keys: jwtguard.JWKS(evil + "/never")},
 	}}
-	// maxIssuers 2: probation max(2, 2/4) = 2 entries, and at most 2 new
-	// issuers per minute.
+	// maxIssuers 3: probation max(2, 3/4) = 2 entries, 3 proven.
 	v := miNew(t,
 		jwtguard.Trust(jwtguard.Issuer{ID: static.URL(), Keys: jwtguard.Discovery()}),
-		jwtguard.WithIssuerResolver(tenants.resolve, 2),
+		jwtguard.WithIssuerResolver(tenants.resolve, 3),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience), miQuiet())
 	t3Before := miHits(t3)
 
@@ -360,9 +359,10 @@ func TestIssuerResolver(t *testing.T) {
 			jwtguardtest.WithHeader("kid", t1.KeyID("RS256"))), []error{jwtguard.ErrInvalidSignature}},
 		{"not allowed by the resolver", t1.Mint(jwtguardtest.Claims{"iss": evil}), []error{jwtguard.ErrInvalidIssuer}},
 		{"resolver returns another issuer", t1.Mint(jwtguardtest.Claims{"iss": liar}), []error{jwtguard.ErrInvalidIssuer}},
-		// Two new issuers this minute already: the third one waits (503
-		// with Retry-After), and no request reaches it.
-		{"allowed, but the probation budget is spent", t3.Mint(nil), []error{jwtguard.ErrKeysUnavailable}},
+		// Two new issuers this minute already: a third one that never
+		// was admitted is admitted at once (issue 16 item 5: only
+		// re-admissions of unproven issuers spend a budget).
+		{"a third new issuer is admitted at once", t3.Mint(nil), nil},
 		{"tenant 1 still works", t1.Mint(nil), nil},
 	}
 	for _, tc := range cases { // in order: the budget depends on it
@@ -393,8 +393,8 @@ func TestIssuerResolver(t *testing.T) {
 			t.Errorf("%s issuer's server got %d requests", name, n)
 		}
 	}
-	if n := miHits(t3) - t3Before; n != 0 {
-		t.Errorf("issuer beyond the probation budget got %d requests", n)
+	if n := miHits(t3) - t3Before; n != 2 {
+		t.Errorf("the third new issuer's provider served %d requests, want 2 (discovery, JWKS)", n)
 	}
 }
 
@@ -988,10 +988,10 @@ func tenantNames(from, to int) []string {
 
 // TestIssuerResolverForgedTokensKeepProvenIssuers (issue 12 item 1): forged
 // tokens naming allowlisted tenants churn the probation pool only: they
-// never evict a proven issuer, enter probation at most max(2, maxIssuers/4)
-// times a minute (one key fetch each), and never lock a legitimate tenant
-// out: it gets 503 with Retry-After while the budget is spent, and is
-// accepted once it is not.
+// never evict a proven issuer, cost one key fetch per tenant they name,
+// then at most max(2, maxIssuers/4) re-admissions a minute (issue 16 item
+// 5), and never delay a legitimate tenant they did not name: its first
+// token is accepted at once.
 func TestIssuerResolverForgedTokensKeepProvenIssuers(t *testing.T) {
 	t.Parallel()
 	keys := newTenantKeys(t)
@@ -1033,10 +1033,11 @@ func TestIssuerResolverForgedTokensKeepProvenIssuers(t *testing.T) {
 			}
 			time.Sleep(10 * time.Second)
 		}
-		// A budget window opens at most once a minute: 5 minutes of flood
-		// touch at most 6 windows of 2 new issuers each.
-		if n := keys.totalFetches() - before; n > 6*2 {
-			t.Fatalf("forged tokens caused %d key fetches in 5 minutes, want at most 12", n)
+		// One first fetch per named tenant; then a re-admission window
+		// opens at most once a minute: 5 minutes of flood touch at most 6
+		// windows of 2 re-admissions each.
+		if n, bound := keys.totalFetches()-before, len(victims)+6*2; n > bound {
+			t.Fatalf("forged tokens naming %d tenants caused %d key fetches in 5 minutes, want at most %d", len(victims), n, bound)
 		}
 		for _, tn := range proven {
 			if n := keys.fetchesOf(tn); n != 1 {
@@ -1044,15 +1045,9 @@ func TestIssuerResolverForgedTokensKeepProvenIssuers(t *testing.T) {
 			}
 		}
 
-		// A legitimate new tenant arriving right after the flood is never
-		// refused as untrusted: 503 with Retry-After at worst (the flood
-		// spent this minute's budget), and accepted when it retries then.
+		// A legitimate new tenant arriving right after the flood is
+		// accepted at once: the flood spent nothing of what it needs.
 		c, err := v.Verify(ctx, keys.token(late))
-		if err != nil {
-			miWant(t, c, err, jwtguard.ErrKeysUnavailable)
-			time.Sleep(jwtguard.AsError(err).RetryAfter)
-			c, err = v.Verify(ctx, keys.token(late))
-		}
 		miWant(t, c, err)
 		// It is proven now: later forged tokens do not move it either.
 		for _, tn := range victims[:6] {
@@ -1218,21 +1213,23 @@ func TestIssuerResolverKeysNeverLoad(t *testing.T) {
 	}
 }
 
-// TestIssuerResolverFetchBudget (issue 12 item 1): the probation budget
-// bounds key fetches, not entries: concurrent first tokens of a new issuer
-// start one key source (one fetch), and an issuer refused for the budget
-// starts none. Ten rounds, one a minute, so a race shows.
+// TestIssuerResolverFetchBudget (issue 12 item 1, issue 16 item 5): key
+// fetches are bounded, not entries: concurrent first tokens of a new
+// issuer start one key source (one fetch); an unproven issuer is admitted
+// again at most once a minute, and such re-admissions together at most
+// max(2, maxIssuers/4) times a minute; one refused starts no fetch. Ten
+// rounds, one a minute, so a race shows.
 func TestIssuerResolverFetchBudget(t *testing.T) {
 	t.Parallel()
 	keys := newTenantKeys(t)
 	tenants := tenantNames(0, 30)
 	synctest.Test(t, func(t *testing.T) {
-		v := resolverVerifier(t, keys, keys.allowAll(tenants...), 4, jwtguard.RemoteKeys{}) // 2 new issuers a minute
+		v := resolverVerifier(t, keys, keys.allowAll(tenants...), 4, jwtguard.RemoteKeys{}) // probation 2, 2 re-admissions a minute
 		defer v.Close()
 		ctx := context.Background()
 		for round := range 10 {
-			admitted, refused := tenants[3*round:3*round+2], tenants[3*round+2]
-			for _, tn := range admitted {
+			fresh := tenants[3*round : 3*round+3]
+			for _, tn := range fresh {
 				tok := keys.token(tn)
 				var wg sync.WaitGroup
 				for range 16 {
@@ -1242,19 +1239,55 @@ func TestIssuerResolverFetchBudget(t *testing.T) {
 					})
 				}
 				wg.Wait()
-			}
-			_, err := v.Verify(ctx, keys.token(refused))
-			miWant(t, nil, err, jwtguard.ErrKeysUnavailable)
-			synctest.Wait() // a fetch started would have ended
-			for _, tn := range admitted {
 				if n := keys.fetchesOf(tn); n != 1 {
 					t.Errorf("%s: 16 concurrent first tokens caused %d key fetches, want 1", tn, n)
 				}
 			}
-			if n := keys.fetchesOf(refused); n != 0 {
-				t.Errorf("%s, refused for the budget, caused %d key fetches", refused, n)
-			}
-			time.Sleep(time.Minute)
 		}
+		// Forged tokens naming three more tenants: each is admitted once
+		// (probation holds 2: the first is evicted by the third).
+		forged := tenants[:0:0]
+		for _, tn := range []string{"f-0", "f-1", "f-2"} {
+			forged = append(forged, tn)
+		}
+		res := keys.allowAll(append(slices.Clone(tenants), forged...)...)
+		v2 := resolverVerifier(t, keys, res, 4, jwtguard.RemoteKeys{})
+		defer v2.Close()
+		for _, tn := range forged {
+			_, err := v2.Verify(ctx, keys.forged(tn))
+			miWant(t, nil, err, jwtguard.ErrInvalidSignature)
+		}
+		synctest.Wait()
+		// Within the minute, the evicted one is not admitted again.
+		_, err := v2.Verify(ctx, keys.forged(forged[0]))
+		miWant(t, nil, err, jwtguard.ErrKeysUnavailable)
+		if je := jwtguard.AsError(err); je.RetryAfter <= 0 || je.RetryAfter > time.Minute {
+			t.Fatalf("per-issuer refusal with Retry-After %s", je.RetryAfter)
+		}
+		synctest.Wait()
+		if n := keys.fetchesOf(forged[0]); n != 1 {
+			t.Fatalf("%s, refused within the minute, was fetched %d times, want 1", forged[0], n)
+		}
+		// A minute later it is, spending one of the 2 re-admissions of
+		// the window (and evicting f-1); f-1 spends the other (evicting
+		// f-2).
+		time.Sleep(time.Minute)
+		for _, tn := range forged[:2] {
+			_, err := v2.Verify(ctx, keys.forged(tn))
+			miWant(t, nil, err, jwtguard.ErrInvalidSignature)
+			if n := keys.fetchesOf(tn); n != 2 {
+				t.Fatalf("%s re-admitted: %d fetches, want 2", tn, n)
+			}
+		}
+		// The third re-admission this minute is refused, with no fetch ...
+		_, err = v2.Verify(ctx, keys.forged(forged[2]))
+		miWant(t, nil, err, jwtguard.ErrKeysUnavailable)
+		synctest.Wait()
+		if n := keys.fetchesOf(forged[2]); n != 1 {
+			t.Fatalf("a re-admission beyond the budget was fetched: %d fetches, want 1", n)
+		}
+		// ... while a tenant never named gets in at once.
+		c, err := v2.Verify(ctx, keys.token("tenant-29"))
+		miWant(t, c, err)
 	})
 }

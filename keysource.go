@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,9 @@ type keySource interface {
 	ready(ctx context.Context) error
 	// failed reports that a load failed and no set is loaded.
 	failed() bool
+	// describe says, for an operator, where the keys come from and how
+	// fresh they are: "3 keys from https://.../jwks, fetched 2m ago".
+	describe(now time.Time) string
 	close()
 }
 
@@ -45,6 +49,12 @@ func (s *staticSource) refreshUnknownKid(context.Context, string) {}
 func (s *staticSource) ready(context.Context) error               { return nil }
 func (s *staticSource) failed() bool                              { return false }
 func (s *staticSource) close()                                    {}
+func (s *staticSource) describe(time.Time) string {
+	if s.ks == nil {
+		return "no keys"
+	}
+	return fmt.Sprintf("%d configured key(s)", len(s.ks.Keys()))
+}
 
 // remoteSource adapts an internal/jwks source.
 type remoteSource struct{ s *jwks.Source }
@@ -54,7 +64,14 @@ func (r remoteSource) refreshUnknownKid(ctx context.Context, kid string) {
 	r.s.RefreshUnknownKid(ctx, kid)
 }
 func (r remoteSource) failed() bool { return r.s.LastError() != nil }
-func (r remoteSource) close()       { r.s.Close() }
+func (r remoteSource) describe(now time.Time) string {
+	at, ks := r.s.FetchedAt(), r.s.Loaded()
+	if at.IsZero() || ks == nil {
+		return "keys from " + r.s.Name() + ", not loaded"
+	}
+	return fmt.Sprintf("%d key(s) from %s, fetched %s ago", len(ks.Keys()), r.s.Name(), now.Sub(at).Round(time.Second))
+}
+func (r remoteSource) close() { r.s.Close() }
 func (r remoteSource) ready(ctx context.Context) error {
 	if err := r.s.Ready(ctx); err != nil {
 		return keysUnavailable(err)
@@ -105,7 +122,7 @@ func (b *sourceSet) source(is Issuer, entryAlgs map[string]*jose.Alg, template, 
 	var src keySource
 	switch ks.kind {
 	case keysJWKS, keysDiscovery:
-		cfg := b.remoteConfig(ks.client)
+		cfg := b.remoteConfig(ks.client, ks.kind == keysDiscovery)
 		var s *jwks.Source
 		var err error
 		if ks.kind == keysJWKS && ks.url == "" {
@@ -255,23 +272,67 @@ func staticKeys(values []any, lg *slog.Logger) ([]*jose.Key, error) {
 }
 
 // remoteConfig is the internal/jwks configuration for a source fetching
-// with client (nil: the verifier-wide one).
-func (b *sourceSet) remoteConfig(client *http.Client) jwks.Config {
+// with client (nil: the verifier-wide one). A discovery source with a
+// client of its own fetches a jwks_uri on another host with the
+// verifier-wide client, so that its credentials stay on the issuer's host.
+func (b *sourceSet) remoteConfig(client *http.Client, discovery bool) jwks.Config {
 	r := b.remote
+	var otherHost *http.Client
 	if client == nil {
 		client = r.Client
+	} else if discovery {
+		otherHost = r.Client
+		if otherHost == nil {
+			otherHost = &http.Client{}
+		}
 	}
 	return jwks.Config{
-		Client:        client,
-		FetchTimeout:  r.FetchTimeout,
-		MinRefresh:    r.MinRefresh,
-		MaxRefresh:    r.MaxRefresh,
-		UnknownKidGap: r.UnknownKidGap,
-		MaxStale:      r.MaxStale,
-		InsecureHTTP:  r.InsecureHTTP,
-		Now:           b.now,
-		Log:           b.log,
+		Client:          client,
+		OtherHostClient: otherHost,
+		FetchTimeout:    r.FetchTimeout,
+		MinRefresh:      r.MinRefresh,
+		MaxRefresh:      r.MaxRefresh,
+		UnknownKidGap:   r.UnknownKidGap,
+		MaxStale:        r.MaxStale,
+		InsecureHTTP:    r.InsecureHTTP,
+		Now:             b.now,
+		Log:             b.log,
 	}
+}
+
+// fingerprint identifies what k verifies with, so that a changed answer
+// of an issuer resolver rebuilds its entry: the kind and URL, and for
+// static keys and secrets the key material itself (RFC 7638 thumbprints
+// with kid and alg, a SHA-256 of an HMAC secret) — never by count, so
+// replacing a withdrawn key by another is a change. The HTTP client is
+// not part of it: a resolver that builds a client per call must not
+// rebuild the entry (and refetch its keys) on every token. It is computed
+// once per KeySource.
+func (k *KeySource) fingerprint() string {
+	if k.fp == nil { // a KeySource not made by a constructor
+		return k.computeFingerprint()
+	}
+	k.fp.once.Do(func() { k.fp.s = k.computeFingerprint() })
+	return k.fp.s
+}
+
+func (k *KeySource) computeFingerprint() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|", k.kind, k.url)
+	switch k.kind {
+	case keysStatic:
+		keys, err := staticKeys(k.keys, nil)
+		if err != nil {
+			b.WriteString("invalid: " + err.Error())
+			break
+		}
+		for _, key := range keys {
+			fmt.Fprintf(&b, "%x/%q/%q;", key.Thumbprint(), key.Kid, key.Alg)
+		}
+	case keysHMAC:
+		fmt.Fprintf(&b, "%x", sha256.Sum256(k.secret))
+	}
+	return b.String()
 }
 
 // checkRemoteKeys validates WithRemoteKeys.

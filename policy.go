@@ -72,6 +72,27 @@ func RequireTenant(tenant string) Policy {
 	})
 }
 
+// RequireIssuer allows tokens accepted by one of the named issuer entries:
+// each name is an entry's canonical issuer ([Claims.Entry]; any alias of
+// the entry matches through it) or an entry's ID as configured, a
+// template included ("https://login.microsoftonline.com/{tenantid}/v2.0"
+// matches every tenant of that entry). In a verifier that trusts several
+// issuers, it pins a route to one of them.
+func RequireIssuer(names ...string) Policy {
+	ns := slices.Clone(names)
+	return Policy(func(c *Claims) error {
+		for _, n := range ns {
+			if n == "" {
+				continue
+			}
+			if n == c.Entry() || (c.ent != nil && n == c.ent.id) {
+				return nil
+			}
+		}
+		return Deny("requires a token of issuer " + strings.Join(ns, " or "))
+	})
+}
+
 // RequireClaim allows tokens whose claim at path (see [Claims.Get] for the
 // path syntax) matches one of values, compared by JSON type: a string value
 // matches a string claim or a string in an array claim; a bool matches a

@@ -30,7 +30,9 @@ import (
 //     RequiredClaims; a token without it (or with "jti": "") is then
 //     refused with 401 [ErrMissingClaim] before the store is asked.
 //   - Entries are scoped by issuer: jti and sub are unique only per issuer
-//     (RFC 7519 §4.1.2, §4.1.7).
+//     (RFC 7519 §4.1.2, §4.1.7). The issuer is the canonical one,
+//     [Claims.Entry], so that every alias of an entry shares its
+//     revocations.
 //   - A store that reports Grace() (how long past exp an entry is kept) and
 //     Skew() (the clock-skew tolerance of subject revocations) must keep
 //     both at least as long as the verifier's leeway; New checks it.
@@ -45,8 +47,12 @@ type RevocationStore interface {
 // to [RevocationStore], so logout handlers can be written against either.
 // Entries are scoped by issuer: jti and sub are unique only per issuer
 // (RFC 7519 §4.1.2, §4.1.7), so one issuer's token can never revoke
-// another issuer's tokens. issuer is the token's iss ("" for tokens
-// without one).
+// another issuer's tokens. issuer is the canonical issuer of the tokens
+// ([Claims.Entry]: the entry's ID, the same for every alias, so a
+// revocation under "accounts.google.com" also ends the tokens that say
+// "https://accounts.google.com"); [Verifier.CanonicalIssuer] gives it for
+// an iss when no token is at hand. Stores look tokens up by
+// [Claims.Entry] too.
 type Revoker interface {
 	// RevokeToken revokes the token of issuer with this jti until exp (its
 	// expiry claim) plus the store's grace; the entry is then dropped.
@@ -70,5 +76,5 @@ func RevokeClaims(ctx context.Context, r Revoker, c *Claims) error {
 	case c.ID == "":
 		return errors.New("jwtguard: RevokeClaims: the token has no jti (require it with the issuer's RequiredClaims)")
 	}
-	return r.RevokeToken(ctx, c.Issuer, c.ID, c.ExpiresAt)
+	return r.RevokeToken(ctx, c.Entry(), c.ID, c.ExpiresAt)
 }

@@ -106,7 +106,7 @@ func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool)
 		case cfg.resolverMax <= 0:
 			fail(optErr("WithIssuerResolver", "maxIssuers must be positive, got %d", cfg.resolverMax))
 		default:
-			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, t.build)
+			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, sources.now, t.build)
 		}
 	}
 	if len(errs) > 0 {
@@ -145,10 +145,7 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 				return e, nil
 			}
 		}
-		if len(t.bySubject) > 0 {
-			return nil, claimError(ErrInvalidIssuer, "iss", "is missing and sub is in no trusted subject space")
-		}
-		return nil, claimError(ErrInvalidIssuer, "iss", "is missing")
+		return nil, t.noIssuer(c.Subject)
 	}
 	if t.only != nil {
 		// One static entry with one exact iss: a comparison, no hashing.
@@ -167,9 +164,39 @@ func (t *trustTable) route(ctx context.Context, c *Claims) (*entry, error) {
 		}
 	}
 	if t.resolver != nil {
-		return t.resolver.entryFor(ctx, c.Issuer)
+		e, err := t.resolver.entryFor(ctx, c.Issuer)
+		if errors.Is(err, ErrInvalidIssuer) {
+			// The client is told no more than of any unknown issuer.
+			detail := t.unknownIssuer(c.Issuer).Detail
+			if why := AsError(err).Err; why != ErrInvalidIssuer {
+				detail = strings.TrimPrefix(why.Error(), ErrInvalidIssuer.Error()+": ")
+			}
+			return nil, unverified(ErrInvalidIssuer, detail)
+		}
+		return e, err
 	}
-	return nil, newError(ErrInvalidIssuer, "")
+	return nil, t.unknownIssuer(c.Issuer)
+}
+
+// canonical returns the canonical issuer of iss (see [Claims.Entry]) and
+// whether any entry takes tokens of that iss.
+func (t *trustTable) canonical(ctx context.Context, iss string) (string, bool) {
+	if t.any != nil {
+		if t.any.id != "" {
+			return t.any.id, true
+		}
+		return iss, true
+	}
+	if e, ok := t.byID[iss]; ok {
+		if n := e.nameFor(iss); n != nil && n.name != "" {
+			return n.name, true
+		}
+		return iss, true
+	}
+	if t.resolver != nil {
+		return t.resolver.canonical(ctx, iss)
+	}
+	return "", false
 }
 
 // entryForIssuer returns the static entry of iss (for introspection

@@ -51,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -65,6 +66,7 @@ import (
 // [New] and stop its background key refreshes with [Verifier.Close].
 type Verifier struct {
 	algs         map[string]*jose.Alg
+	algNames     []string // sorted, for diagnostics
 	trust        *trustTable
 	leeway       time.Duration
 	now          func() time.Time
@@ -210,6 +212,7 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 		}
 		v.algs[a] = spec
 	}
+	v.algNames = sortedKeys(v.algs)
 	if cfg.given["WithRemoteKeys"] {
 		fail(checkRemoteKeys(cfg.remote))
 	}
@@ -277,6 +280,20 @@ func (v *Verifier) Ready(ctx context.Context) error {
 	return v.trust.ready(ctx)
 }
 
+// CanonicalIssuer returns the canonical issuer of iss — the
+// [Claims.Entry] of its tokens, under which revocations are recorded —
+// and whether any entry of the verifier takes tokens of that iss. Aliases
+// give their entry's ID ("accounts.google.com" gives
+// "https://accounts.google.com"; an Entra v1 issuer its v2 form); an
+// issuer decided by [WithIssuerResolver] is asked of the resolver. Use it
+// to revoke without a token in hand:
+//
+//	iss, ok := v.CanonicalIssuer(ctx, "https://sts.windows.net/<tid>/")
+//	if ok { err = store.RevokeSubject(ctx, iss, sub, time.Now()) }
+func (v *Verifier) CanonicalIssuer(ctx context.Context, iss string) (string, bool) {
+	return v.trust.canonical(ctx, iss)
+}
+
 // WriteError writes the RFC 6750 response for err with this verifier's
 // realm. See the package-level [WriteError].
 func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
@@ -299,19 +316,24 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return c, nil
 }
 
-// reject turns an error into an *Error and logs it (the header's alg and
-// kid, the claims' iss and sub — never the token).
+// reject turns an error into an *Error and logs it: the reason with its
+// Detail, and the header's alg and kid and the claims' iss and sub
+// whenever they could be read — never the token.
 func (v *Verifier) reject(ctx context.Context, err error, c *Claims, token string) *Error {
 	e := AsError(err)
 	if v.log != nil && v.log.Enabled(ctx, slog.LevelInfo) {
-		attrs := []slog.Attr{slog.String("reason", err.Error())}
-		if c != nil {
-			if hs, _, _, ok := jose.Split(token); ok {
-				if hdr, err := jose.DecodeHeader(hs); err == nil {
-					attrs = append(attrs, slog.String("alg", jose.Truncate(hdr.Alg)), slog.String("kid", jose.Truncate(hdr.Kid)))
-				}
+		attrs := make([]slog.Attr, 0, 7)
+		attrs = append(attrs, slog.String("reason", e.Error()), slog.Int("status", e.Status))
+		if hs, _, _, ok := jose.Split(token); ok {
+			if hdr, err := jose.DecodeHeader(hs); err == nil {
+				attrs = append(attrs, slog.String("alg", jose.Truncate(hdr.Alg)), slog.String("kid", jose.Truncate(hdr.Kid)))
 			}
+		}
+		if c != nil {
 			attrs = append(attrs, slog.String("iss", jose.Truncate(c.Issuer)), slog.String("sub", jose.Truncate(c.Subject)))
+			if c.ent != nil && c.ent.name != "" {
+				attrs = append(attrs, slog.String("entry", c.ent.name))
+			}
 		}
 		v.log.LogAttrs(ctx, slog.LevelInfo, "jwtguard: token rejected", attrs...)
 	}
@@ -378,7 +400,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	spec, allowed := v.algs[hdr.Alg]
 	if !allowed {
-		return nil, newError(ErrAlgorithmNotAllowed, "")
+		e := newError(ErrAlgorithmNotAllowed, "")
+		e.Detail = fmt.Sprintf("alg %s is not in WithAlgorithms (%s)", shown(hdr.Alg), strings.Join(v.algNames, ", "))
+		return nil, e
 	}
 	if jose.DecodedLen(len(ps)) < 0 || jose.DecodedLen(len(ss)) < 0 {
 		return nil, malformed(jose.ErrBase64)
@@ -407,12 +431,13 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return c, err
 	}
+	c.ent = e.nameFor(c.Issuer)
 	if len(token) > e.maxSize {
-		return c, newError(ErrTokenTooLarge, "")
+		return c, unverified(ErrTokenTooLarge, fmt.Sprintf("the token is %d bytes; %s accepts at most %d (Issuer.MaxTokenSize)", len(token), e.label(), e.maxSize))
 	}
 	if e.algs != nil {
 		if spec, ok = e.algs[hdr.Alg]; !ok {
-			return c, newError(ErrAlgorithmNotAllowed, "the algorithm is not allowed for this issuer")
+			return c, unverified(ErrAlgorithmNotAllowed, fmt.Sprintf("alg %s is not in the Algorithms of %s (%s)", shown(hdr.Alg), e.label(), strings.Join(sortedKeys(e.algs), ", ")))
 		}
 	}
 	ks, err := e.keys(ctx, now)
@@ -433,9 +458,12 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	if len(cands) == 0 {
 		if hdr.Kid != "" && ks.HasKid(hdr.Kid) {
-			return c, newError(ErrAlgorithmNotAllowed, "the key with this kid cannot be used with this algorithm")
+			return c, unverified(ErrAlgorithmNotAllowed, fmt.Sprintf("the key with kid %s of %s cannot be used with alg %s (its key type or own alg differs)", shown(hdr.Kid), e.label(), shown(hdr.Alg)))
 		}
-		return c, newError(ErrKeyNotFound, "")
+		if hdr.Kid == "" {
+			return c, unverified(ErrKeyNotFound, fmt.Sprintf("the token has no kid and none of the %s of %s fits alg %s", e.src.describe(now), e.label(), shown(hdr.Alg)))
+		}
+		return c, unverified(ErrKeyNotFound, fmt.Sprintf("kid %s is not among the %s of %s, even after a refresh", shown(hdr.Kid), e.src.describe(now), e.label()))
 	}
 	verified := false
 	m := jose.StringBytes(msg) // read-only view of the signing input, no copy
@@ -446,7 +474,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		}
 	}
 	if !verified {
-		return c, newError(ErrInvalidSignature, "")
+		return c, unverified(ErrInvalidSignature, fmt.Sprintf("the %s signature does not verify with the %d key(s) of %s that fit kid %s", shown(hdr.Alg), len(cands), e.label(), shown(hdr.Kid)))
 	}
 	e.proven()
 
@@ -464,6 +492,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		v.store(token, c, ks, e, now)
 	}
 	return c, nil
+}
+
+// sortedKeys returns the algorithm names of m, sorted.
+func sortedKeys(m map[string]*jose.Alg) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // malformed classifies an internal/jose error.
@@ -493,15 +526,27 @@ func (v *Verifier) store(token string, c *Claims, ks *jose.KeySet, e *entry, now
 func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	l := v.leeway
 	if !now.Before(c.ExpiresAt.Add(l)) {
-		return newError(ErrTokenExpired, "")
+		return timeError(ErrTokenExpired, "exp", c.ExpiresAt, now, l, "ago")
 	}
 	if !c.NotBefore.IsZero() && now.Add(l).Before(c.NotBefore) {
-		return newError(ErrTokenNotYetValid, "")
+		return timeError(ErrTokenNotYetValid, "nbf", c.NotBefore, now, l, "ahead")
 	}
 	if !c.IssuedAt.IsZero() && now.Add(l).Before(c.IssuedAt) {
-		return newError(ErrTokenIssuedInFuture, "")
+		return timeError(ErrTokenIssuedInFuture, "iat", c.IssuedAt, now, l, "ahead")
 	}
 	return nil
+}
+
+// timeError is the error of a time claim outside the leeway; Detail says
+// by how much, so a clock skew between hosts is recognised as one.
+func timeError(sentinel error, claim string, at, now time.Time, leeway time.Duration, dir string) *Error {
+	e := newError(sentinel, "")
+	d := now.Sub(at)
+	if dir == "ahead" {
+		d = -d
+	}
+	e.Detail = fmt.Sprintf("%s %s is %s %s of this host's clock (leeway %s, WithLeeway)", claim, at.UTC().Format(time.RFC3339), d.Round(time.Second), dir, leeway)
+	return e
 }
 
 func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
@@ -583,8 +628,11 @@ func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*
 	}
 	e := v.trust.entryForIssuer(c.Issuer)
 	if e == nil {
-		return c, newError(ErrInvalidIssuer, "the introspection answer names no trusted issuer")
+		err := newError(ErrInvalidIssuer, "the introspection answer names no trusted issuer")
+		err.Detail = fmt.Sprintf("the answer's iss %s is not a configured issuer; configured: %s", shown(c.Issuer), v.trust.configured())
+		return c, err
 	}
+	c.ent = e.nameFor(c.Issuer)
 	if err := e.judge(c, answer, slots, "", false); err != nil {
 		return c, err
 	}

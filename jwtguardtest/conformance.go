@@ -131,6 +131,11 @@ const (
 	introspectionSecret = "conformance-secret"
 	// realm is the realm parameter of every challenge ([Issuer.Verifier]).
 	realm = `realm="jwtguard-test"`
+	// unverified is the one description of every failure before a
+	// signature is proven (unknown issuer, unknown kid, bad signature, an
+	// algorithm or size the issuer's entry refuses), so that a client
+	// cannot tell a trusted issuer from a stranger.
+	unverified = "token could not be verified"
 )
 
 // fixtures holds the issuers of one suite run and builds each named
@@ -319,7 +324,7 @@ func conformanceRows(f *fixtures) []row {
 		{name: "token over 8 KiB", err: jwtguard.ErrTokenTooLarge, path: RouteProtected, auth: bearer(iss.Mint(pad(9000))),
 			status: 401, challenge: invalid("token is larger than the size limit"), body: "invalid_token"},
 		{name: "token over the issuer's MaxTokenSize", err: jwtguard.ErrTokenTooLarge, verifier: vSmallTokens, path: RouteProtected, auth: bearer(iss.Mint(pad(1500))),
-			status: 401, challenge: invalid("token is larger than the size limit"), body: "invalid_token"},
+			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrMalformedToken.
 		{name: "garbage token", err: jwtguard.ErrMalformedToken, path: RouteProtected, auth: bearer("abc.def"),
@@ -335,11 +340,11 @@ func conformanceRows(f *fixtures) []row {
 
 		// ErrKeyNotFound.
 		{name: "unknown kid", err: jwtguard.ErrKeyNotFound, verifier: vQuickRefresh, path: RouteProtected, auth: bearer(iss.Mint(nil, WithHeader("kid", "no-such-key"))),
-			status: 401, challenge: invalid("no key matches the token's key id and algorithm"), body: "invalid_token"},
+			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrInvalidSignature.
 		{name: "tampered signature", err: jwtguard.ErrInvalidSignature, path: RouteProtected, auth: bearer(iss.TamperedSignature()),
-			status: 401, challenge: invalid("signature is invalid"), body: "invalid_token"},
+			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrInvalidTokenType: the typ header, and a token-use claim.
 		{name: "typ header not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenType, path: RouteProtected, auth: bearer(iss.Mint(nil)),
@@ -374,9 +379,9 @@ func conformanceRows(f *fixtures) []row {
 
 		// ErrInvalidIssuer.
 		{name: "untrusted issuer", err: jwtguard.ErrInvalidIssuer, path: RouteProtected, auth: bearer(iss.Mint(Claims{"iss": "https://evil.example.test"})),
-			status: 401, challenge: invalid("issuer is not accepted"), body: "invalid_token"},
+			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 		{name: "issuer missing", err: jwtguard.ErrInvalidIssuer, path: RouteProtected, auth: bearer(iss.Mint(Claims{"iss": nil})),
-			status: 401, challenge: invalid("iss is missing"), body: "invalid_token", claim: "iss"},
+			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrInvalidAudience.
 		{name: "wrong audience", err: jwtguard.ErrInvalidAudience, path: RouteProtected, auth: bearer(iss.WrongAudience()),

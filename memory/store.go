@@ -135,13 +135,13 @@ func (s *Store) IsRevoked(_ context.Context, c *jwtguard.Claims) (bool, error) {
 	}
 	now := s.settings.Now().UnixNano()
 	if c.ID != "" {
-		k := key{c.Issuer, c.ID}
+		k := key{c.Entry(), c.ID}
 		if e, ok := s.shard(&s.jtis, k).get(k); ok && e.until > now {
 			return true, nil
 		}
 	}
 	if c.Subject != "" {
-		k := key{c.Issuer, c.Subject}
+		k := key{c.Entry(), c.Subject}
 		if e, ok := s.shard(&s.subs, k).get(k); ok && e.until > now {
 			if revoke.Covers(time.Unix(0, e.value), c.IssuedAt, s.settings.Skew) {
 				return true, nil

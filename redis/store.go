@@ -236,10 +236,10 @@ func (s *Store) IsRevoked(ctx context.Context, c *jwtguard.Claims) (bool, error)
 	}
 	var jKey, sKey string
 	if c.ID != "" {
-		jKey = cacheKey('j', c.Issuer, c.ID)
+		jKey = cacheKey('j', c.Entry(), c.ID)
 	}
 	if c.Subject != "" {
-		sKey = cacheKey('s', c.Issuer, c.Subject)
+		sKey = cacheKey('s', c.Entry(), c.Subject)
 	}
 	now := s.settings.Now()
 	var gen uint64

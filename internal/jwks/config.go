@@ -19,6 +19,11 @@ type Config struct {
 	// jar, no overall Timeout (FetchTimeout applies) and, for plain http
 	// without InsecureHTTP, the loopback dial guard.
 	Client *http.Client
+	// OtherHostClient, when set, fetches a jwks_uri found by discovery on
+	// another host than the discovery document's, so the credentials
+	// Client may carry (a Kubernetes service-account token) are not sent
+	// there. nil: Client fetches every URL.
+	OtherHostClient *http.Client
 	// FetchTimeout bounds one fetch (discovery plus JWKS). Default 10s.
 	FetchTimeout time.Duration
 	// MaxBody caps a response body. Default 1 MiB.

@@ -46,7 +46,7 @@ func (s *Source) fetchOnce() error {
 }
 
 func (s *Source) fetchJWKS(ctx context.Context, jwksURL string) error {
-	body, maxAge, err := s.get(ctx, jwksURL, acceptJWKS)
+	body, maxAge, err := s.get(ctx, s.clientFor(jwksURL), jwksURL, acceptJWKS)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ type discoveryDoc struct {
 
 // discover fetches the discovery document and returns its checked jwks_uri.
 func (s *Source) discover(ctx context.Context) (string, error) {
-	body, _, err := s.get(ctx, s.discoveryURL, "application/json")
+	body, _, err := s.get(ctx, s.client, s.discoveryURL, "application/json")
 	if err != nil {
 		return "", fmt.Errorf("OIDC discovery: %w", err)
 	}
@@ -120,16 +120,31 @@ func (s *Source) discover(ctx context.Context) (string, error) {
 	return u.String(), nil
 }
 
-// get fetches u with the body capped at MaxBody. It refuses statuses other
-// than 200 and HTML pages, and returns the Cache-Control max-age (0 if
-// none).
-func (s *Source) get(ctx context.Context, u, accept string) ([]byte, time.Duration, error) {
+// clientFor returns the client that fetches jwksURL: the source's own,
+// except for a discovered jwks_uri on another host than the discovery
+// document when an OtherHostClient is configured.
+func (s *Source) clientFor(jwksURL string) *http.Client {
+	if s.otherHost == nil {
+		return s.client
+	}
+	ju, err1 := url.Parse(jwksURL)
+	du, err2 := url.Parse(s.discoveryURL)
+	if err1 == nil && err2 == nil && strings.EqualFold(ju.Host, du.Host) {
+		return s.client
+	}
+	return s.otherHost
+}
+
+// get fetches u with client, the body capped at MaxBody. It refuses
+// statuses other than 200 and HTML pages, and returns the Cache-Control
+// max-age (0 if none).
+func (s *Source) get(ctx context.Context, client *http.Client, u, accept string) ([]byte, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, 0, err
 	}
 	req.Header.Set("Accept", accept)
-	resp, err := s.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {

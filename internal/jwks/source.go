@@ -21,9 +21,10 @@ import (
 type Source struct {
 	cfg          Config
 	client       *http.Client
-	jwksURL      string // fixed URL; "" with discovery
-	discoveryURL string // set for OIDC discovery
-	issuer       string // expected issuer of the discovery document
+	otherHost    *http.Client // for a discovered jwks_uri on another host; nil: client
+	jwksURL      string       // fixed URL; "" with discovery
+	discoveryURL string       // set for OIDC discovery
+	issuer       string       // expected issuer of the discovery document
 	log          *slog.Logger
 	limit        *limiter
 
@@ -81,9 +82,15 @@ func newSource(cfg Config, u *url.URL, jwksURL, discoveryURL, issuer string) (*S
 	if u.Scheme == "http" && !guarded {
 		return nil, fmt.Errorf("%s: %w", u.Redacted(), errUnguarded)
 	}
+	var otherHost *http.Client
+	if discoveryURL != "" && cfg.OtherHostClient != nil {
+		oc := cfg
+		oc.Client = cfg.OtherHostClient
+		otherHost, _ = newClient(oc)
+	}
 	lim := &limiter{now: cfg.Now, last: make(map[string]time.Time)}
 	s := &Source{
-		cfg: cfg, client: client, jwksURL: jwksURL, discoveryURL: discoveryURL, issuer: issuer,
+		cfg: cfg, client: client, otherHost: otherHost, jwksURL: jwksURL, discoveryURL: discoveryURL, issuer: issuer,
 		log: slog.New(limitedHandler{Handler: cfg.Log.Handler(), l: lim}), limit: lim,
 		readyCh: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -114,6 +121,15 @@ func (s *Source) CurrentAt(now time.Time) (*jose.KeySet, error) {
 		return nil, s.unavailable(fmt.Sprintf("cached key set is %s old, beyond the maximum staleness", age.Round(time.Second)))
 	}
 	return ks, nil
+}
+
+// FetchedAt returns the time (Config.Now) of the last successful fetch, or
+// the zero time before the first.
+func (s *Source) FetchedAt() time.Time {
+	if ns := s.fetchedAt.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // age is the time since the last successful fetch.
@@ -373,6 +389,13 @@ func (s *Source) loop(ch chan struct{}) {
 }
 
 // name identifies the source in log lines.
+// Name is the URL the source starts from: the JWKS URL, or the discovery
+// document's.
+func (s *Source) Name() string { return s.name() }
+
+// Loaded returns the last key set loaded, whatever its age, or nil.
+func (s *Source) Loaded() *jose.KeySet { return s.set.Load() }
+
 func (s *Source) name() string {
 	if s.discoveryURL != "" {
 		return s.discoveryURL
