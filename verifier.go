@@ -30,20 +30,6 @@
 // wraps no sentinel (a custom extractor's or policy's plain error is the
 // only source) is answered 500 by [WriteError] and [AsError], except that
 // [Authorize] treats any policy error as a denial (403).
-//
-// # Files
-//
-// Dependencies between the package's files run one way, each file using
-// only those before it: errors.go (the error table) ← claims.go (Claims,
-// claim paths, parsing) ← extractor.go, policy.go, revocation.go,
-// introspection.go, issuer.go (interfaces and plain data) ← options.go (what
-// the options record) ← keysource.go (running key sources) ← entry.go
-// (issuer entries as New builds them, and how they judge claims) ←
-// resolver.go (entries made at run time) ← trust.go (routing a token to its
-// entry) ← verifier.go (New, Verify, Authenticate). Machinery lives in
-// internal packages that never import this one: internal/jose (token
-// decoding, algorithms, keys), internal/jwks (remote key sets),
-// internal/cache (the bounded cache), internal/strictjson.
 package jwtguard
 
 import (

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of jwtguard: formatting, vet, the dependency rules, the
+# Runs every test of jwtguard: formatting, vet, the dependency rules, module
+# hygiene (go mod tidy changes nothing, no replace directive in the library's
+# go.mod, a package doc and an example in every public package), the
 # race-enabled test suite (attack suite, JWKS fault tests, adapter
 # conformance, Redis store against a real redis-server), the bench module's
 # own checks, and every example's -check mode. This is the command README.md
-# gives; .ci/run calls it.
+# gives; .ci/run and the hosted workflow (.github/workflows/ci.yml) call it.
 #
 # Servers: the Redis tests need redis-server. When it is missing, this script
 # installs it with scripts/install-redis.sh where it can (root or sudo with
@@ -52,6 +54,32 @@ echo "ok: internal packages do not import the root; no library package imports a
 
 echo "== exported names of the root package (at most 90)"
 go run scripts/exports.go -max 90
+
+echo "== module hygiene: go mod tidy changes nothing (every module of the repository)"
+# -diff prints what tidy would change and exits non-zero, leaving the files
+# as they are. Every directory holding a go.mod is checked (today the root
+# and bench/), so a nested module added later is covered.
+for mod in $(find . -name go.mod -not -path '*/testdata/*' -not -path '*/vendor/*' | sort); do
+  dir=$(dirname "$mod")
+  if ! (cd "$dir" && go mod tidy -diff); then
+    echo "go mod tidy would change $dir/go.mod or $dir/go.sum (diff above): run 'go mod tidy' in $dir and commit the result"
+    exit 1
+  fi
+done
+echo "ok: go.mod and go.sum are tidy"
+
+echo "== module hygiene: no replace directive in the library's go.mod"
+# A replace directive is ignored for everyone who requires the module, so
+# the library would build differently here than for its users. (bench/ is
+# its own module and replaces the library with ../ on purpose.)
+if ! go mod edit -json | grep -q '"Replace": null'; then
+  echo "go.mod has a replace directive:"; go mod edit -print | grep -E '^replace|=>'
+  exit 1
+fi
+echo "ok: no replace directive"
+
+echo "== package docs and examples (every public package)"
+go run scripts/pkgdocs.go
 
 echo "== go test -race"
 go test -race -count=1 ./...
