@@ -67,15 +67,40 @@ type signingKey struct {
 	priv crypto.Signer
 }
 
-// IssuerOption configures an Issuer.
-type IssuerOption func(*Issuer)
+// IssuerOption configures an Issuer: [WithIssuerClock], [WithMaxAge].
+type IssuerOption interface {
+	apply(*Issuer) error
+}
+
+type issuerOption func(*Issuer) error
+
+func (f issuerOption) apply(i *Issuer) error { return f(i) }
 
 // WithMaxAge sets the Cache-Control max-age (seconds) of the JWKS response;
 // 0 (default) sends no-cache.
-func WithMaxAge(seconds int) IssuerOption { return func(i *Issuer) { i.maxAge = seconds } }
+func WithMaxAge(seconds int) IssuerOption {
+	return issuerOption(func(i *Issuer) error {
+		if seconds < 0 {
+			return fmt.Errorf("WithMaxAge(%d): negative", seconds)
+		}
+		i.maxAge = seconds
+		return nil
+	})
+}
 
-// WithClock sets the clock used for iat/exp of minted tokens.
-func WithClock(now func() time.Time) IssuerOption { return func(i *Issuer) { i.now = now } }
+// WithIssuerClock sets the Issuer's clock: the iat and exp of minted tokens
+// ([Issuer.DefaultClaims], [Issuer.Expired], ...) and the expiry its
+// introspection endpoint checks. It does not reach the verifier, whose clock
+// is jwtguard.WithClock: give both the same function, e.g. a [Clock]'s Now.
+func WithIssuerClock(now func() time.Time) IssuerOption {
+	return issuerOption(func(i *Issuer) error {
+		if now == nil {
+			return fmt.Errorf("WithIssuerClock: nil clock")
+		}
+		i.now = now
+		return nil
+	})
+}
 
 // NewIssuer starts an Issuer and stops it when the test ends.
 func NewIssuer(t testing.TB, opts ...IssuerOption) *Issuer {
@@ -93,7 +118,9 @@ func NewIssuer(t testing.TB, opts ...IssuerOption) *Issuer {
 func StartIssuer(opts ...IssuerOption) (*Issuer, error) {
 	i := &Issuer{current: map[string]*signingKey{}, now: time.Now, extra: map[string]http.Handler{}}
 	for _, o := range opts {
-		o(i)
+		if err := o.apply(i); err != nil {
+			return nil, fmt.Errorf("jwtguardtest: %w", err)
+		}
 	}
 	i.secret = make([]byte, 32)
 	if _, err := rand.Read(i.secret); err != nil {
@@ -317,7 +344,9 @@ func (i *Issuer) Entry() jwtguard.Issuer {
 // Verifier returns a jwtguard.Verifier for this issuer ([Issuer.Entry], the
 // asymmetric algorithms, realm "jwtguard-test"), waits until its keys are
 // loaded, and closes it when the test ends. opts are added after the
-// defaults; they must not repeat WithAlgorithms or WithRealm.
+// defaults; they must not repeat WithAlgorithms or WithRealm. The verifier
+// reads the real time unless opts have jwtguard.WithClock (the issuer's
+// [WithIssuerClock] does not reach it).
 func (i *Issuer) Verifier(t testing.TB, opts ...jwtguard.Option) *jwtguard.Verifier {
 	t.Helper()
 	return i.VerifierFor(t, i.Entry(), opts...)
@@ -353,8 +382,16 @@ func ReadyWithin(v *jwtguard.Verifier, d time.Duration) error {
 // claim.
 type Claims map[string]any
 
-// MintOption changes how a token is minted.
-type MintOption func(*mint)
+// MintOption changes how a token is minted: [WithAlg], [WithHeader],
+// [WithoutHeader], [WithSigningKey], [WithHMACKey], [WithRawHeader],
+// [WithRawPayload].
+type MintOption interface {
+	apply(*mint)
+}
+
+type mintOption func(*mint)
+
+func (f mintOption) apply(m *mint) { f(m) }
 
 type mint struct {
 	alg     string
@@ -368,31 +405,35 @@ type mint struct {
 
 // WithAlg signs with the issuer's current key for alg (default RS256;
 // HS256/HS384/HS512 use the HMAC secret).
-func WithAlg(alg string) MintOption { return func(m *mint) { m.alg = alg } }
+func WithAlg(alg string) MintOption { return mintOption(func(m *mint) { m.alg = alg }) }
 
 // WithHeader sets a header member (alg, kid, typ, crit, jku, ...). Setting
 // alg here changes only the header, not how the token is signed.
 func WithHeader(name string, value any) MintOption {
-	return func(m *mint) { m.header[name] = value }
+	return mintOption(func(m *mint) { m.header[name] = value })
 }
 
 // WithoutHeader removes a header member (e.g. "kid").
-func WithoutHeader(name string) MintOption { return func(m *mint) { m.drop = append(m.drop, name) } }
+func WithoutHeader(name string) MintOption {
+	return mintOption(func(m *mint) { m.drop = append(m.drop, name) })
+}
 
 // WithSigningKey signs with key instead of the issuer's key (an attacker's
 // key, or a key not in the JWKS).
-func WithSigningKey(key crypto.Signer) MintOption { return func(m *mint) { m.key = key } }
+func WithSigningKey(key crypto.Signer) MintOption { return mintOption(func(m *mint) { m.key = key }) }
 
 // WithHMACKey signs HS* tokens with secret instead of the issuer's secret
 // (e.g. a public key used as HMAC secret).
-func WithHMACKey(secret []byte) MintOption { return func(m *mint) { m.secret = secret } }
+func WithHMACKey(secret []byte) MintOption { return mintOption(func(m *mint) { m.secret = secret }) }
 
 // WithRawPayload signs payload exactly as given instead of the JSON
 // encoding of the claims (for duplicate members, wrong types, ...).
-func WithRawPayload(payload []byte) MintOption { return func(m *mint) { m.rawBody = payload } }
+func WithRawPayload(payload []byte) MintOption {
+	return mintOption(func(m *mint) { m.rawBody = payload })
+}
 
 // WithRawHeader signs header exactly as given.
-func WithRawHeader(header []byte) MintOption { return func(m *mint) { m.rawHead = header } }
+func WithRawHeader(header []byte) MintOption { return mintOption(func(m *mint) { m.rawHead = header }) }
 
 // DefaultClaims returns the claims every minted token starts from: iss, aud,
 // sub, iat, exp (+5 min).
@@ -412,7 +453,7 @@ func (i *Issuer) DefaultClaims() Claims {
 func (i *Issuer) Mint(claims Claims, opts ...MintOption) string {
 	m := &mint{alg: "RS256", header: map[string]any{}}
 	for _, o := range opts {
-		o(m)
+		o.apply(m)
 	}
 	body := i.DefaultClaims()
 	maps.Copy(body, claims)
