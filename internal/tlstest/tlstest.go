@@ -42,8 +42,8 @@ func NewServer(h http.Handler, hosts ...string) (*Server, error) {
 		return nil, fmt.Errorf("tlstest: no host")
 	}
 	for _, host := range hosts {
-		if host == "" || (strings.ContainsAny(host, "/:@?# ") && net.ParseIP(host) == nil) {
-			return nil, fmt.Errorf("tlstest: %q is not a host name (want e.g. \"acme.eu.auth0.com\", no scheme, port or path)", host)
+		if err := CheckHost(host); err != nil {
+			return nil, fmt.Errorf("tlstest: %w", err)
 		}
 	}
 	cert, roots, err := certificate(hosts)
@@ -71,6 +71,15 @@ func NewServer(h http.Handler, hosts ...string) (*Server, error) {
 		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 	}}
 	return s, nil
+}
+
+// CheckHost reports whether host is a DNS name or an IP address, without
+// scheme, port or path.
+func CheckHost(host string) error {
+	if host == "" || (strings.ContainsAny(host, "/:@?#[] ") && net.ParseIP(host) == nil) {
+		return fmt.Errorf("%q is not a host name (want e.g. \"www.googleapis.com\": no scheme, port or path)", host)
+	}
+	return nil
 }
 
 // Hosts are the host names the server answers for.
