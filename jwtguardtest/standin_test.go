@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/introspect"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/profile"
 )
@@ -134,6 +135,19 @@ func TestWithURLEndpoints(t *testing.T) {
 	v := iss.Verifier(t)
 	if _, err := v.Verify(context.Background(), iss.Mint(nil)); err != nil {
 		t.Fatalf("Verifier: %v", err)
+	}
+
+	// The introspection endpoint answers under the issuer's path.
+	in, err := introspect.New(iss.IntrospectionURL(), introspect.ClientSecretBasic("rs", "secret"), introspect.WithHTTPClient(iss.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vi := iss.Verifier(t, jwtguard.WithIntrospection(in))
+	if c, err := vi.Verify(context.Background(), iss.MintOpaque(jwtguardtest.Claims{"sub": "carol"})); err != nil || c.Subject != "carol" {
+		t.Fatalf("introspection: %v", err)
+	}
+	if iss.IntrospectionHits() == 0 {
+		t.Fatal("the introspection endpoint was not asked")
 	}
 }
 
