@@ -273,7 +273,7 @@ func TestJWKSUnreachableAtStart(t *testing.T) {
 func TestJWKSDownMidRun(t *testing.T) {
 	t.Parallel()
 	clock := jwtguardtest.NewClock(time.Now())
-	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithIssuerClock(clock.Now))
 	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.RemoteKeys{MaxStale: 10 * time.Minute, MinRefresh: 20 * time.Millisecond, MaxRefresh: 50 * time.Millisecond},
 		jwtguard.WithClock(clock.Now), miQuiet())
 	mustReady(t, v)
@@ -309,7 +309,7 @@ func TestJWKSDownMidRun(t *testing.T) {
 func TestJWKSSlowIdP(t *testing.T) {
 	t.Parallel()
 	clock := jwtguardtest.NewClock(time.Now())
-	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clock.Now))
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithIssuerClock(clock.Now))
 	v := remoteVerifier(t, iss, iss.JWKSURL(), jwtguard.RemoteKeys{FetchTimeout: 200 * time.Millisecond, MinRefresh: time.Minute, MaxRefresh: time.Hour},
 		jwtguard.WithClock(clock.Now), miQuiet())
 	mustReady(t, v)

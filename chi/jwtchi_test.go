@@ -11,26 +11,33 @@ import (
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 )
 
-func final(w http.ResponseWriter, r *http.Request) {
-	c, _ := jwtguard.FromContext(r.Context())
-	jwtguardtest.WriteClaims(w, r, c)
+// finalHandler is the last handler of the conformance routes.
+func finalHandler(routes jwtguardtest.Routes) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, _ := jwtguard.FromContext(r.Context())
+		routes.WriteClaims(w, r, c)
+	}
 }
+
+// ok answers 200.
+func ok(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
+	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes) http.Handler {
+		final := finalHandler(routes)
 		r := chi.NewRouter()
 		r.Group(func(r chi.Router) {
 			r.Use(jwtchi.Middleware(v))
-			r.HandleFunc(jwtguardtest.RouteProtected, final)
-			r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).HandleFunc(jwtguardtest.RouteAdmin, final)
-			r.With(jwtchi.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead))).HandleFunc(jwtguardtest.RouteScoped, final)
-			r.With(jwtchi.RequireTenantParam("tenant")).HandleFunc(jwtguardtest.RouteTenant, final)
+			r.HandleFunc(routes.Protected, final)
+			r.With(jwtchi.Require(routes.AdminPolicy)).HandleFunc(routes.Admin, final)
+			r.With(jwtchi.Require(routes.ScopedPolicy)).HandleFunc(routes.Scoped, final)
+			r.With(jwtchi.RequireTenantParam(routes.TenantParam)).HandleFunc(routes.Tenant, final)
 		})
-		r.With(jwtchi.Middleware(v, jwtchi.WithCredentialsOptional())).HandleFunc(jwtguardtest.RouteOptional, final)
+		r.With(jwtchi.Middleware(v, jwtchi.WithCredentialsOptional())).HandleFunc(routes.Optional, final)
 		r.With(jwtchi.Middleware(v, jwtchi.WithSkipper(func(r *http.Request) bool {
-			return r.URL.Path == jwtguardtest.RouteSkipped
-		}))).HandleFunc(jwtguardtest.RouteSkipped, final)
+			return r.URL.Path == routes.Skipped
+		}))).HandleFunc(routes.Skipped, final)
 		return r
 	})
 }
@@ -43,8 +50,8 @@ func TestRequireTenantParamInSubrouter(t *testing.T) {
 	r.Use(jwtchi.Middleware(v))
 	r.Route("/tenants/{tenant}", func(r chi.Router) {
 		r.Use(jwtchi.RequireTenantParam("tenant"))
-		r.Get("/orders", final)
-		r.Get("/users/{id}", final)
+		r.Get("/orders", ok)
+		r.Get("/users/{id}", ok)
 	})
 	acme := iss.Mint(jwtguardtest.Claims{"tenant_id": "acme"})
 	cases := []struct {
@@ -75,7 +82,7 @@ func TestRequireTenantParamMissingParam(t *testing.T) {
 	r := chi.NewRouter()
 	r.Use(jwtchi.Middleware(v))
 	// A typo in the parameter name must deny, not allow.
-	r.With(jwtchi.RequireTenantParam("tenant")).Get("/t/{tennant}/orders", final)
+	r.With(jwtchi.RequireTenantParam("tenant")).Get("/t/{tennant}/orders", ok)
 	req := httptest.NewRequest(http.MethodGet, "/t/acme/orders", nil)
 	req.Header.Set("Authorization", "Bearer "+iss.Mint(jwtguardtest.Claims{"tenant_id": "acme"}))
 	rec := httptest.NewRecorder()
@@ -87,15 +94,16 @@ func TestRequireTenantParamMissingParam(t *testing.T) {
 
 func TestErrorHandler(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes, record func(error)) http.Handler {
+		final := finalHandler(routes)
 		r := chi.NewRouter()
 		r.Use(jwtchi.Middleware(v, jwtchi.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
 			record(err)
 			w.WriteHeader(http.StatusTeapot)
 		})))
-		r.HandleFunc(jwtguardtest.RouteProtected, final)
-		r.With(jwtchi.Require(jwtguard.RequireAnyRole("admin"))).Get(jwtguardtest.RouteAdmin, final)
-		r.With(jwtchi.RequireTenantParam("tenant")).Get(jwtguardtest.RouteTenant, final)
+		r.HandleFunc(routes.Protected, final)
+		r.With(jwtchi.Require(routes.AdminPolicy)).Get(routes.Admin, final)
+		r.With(jwtchi.RequireTenantParam(routes.TenantParam)).Get(routes.Tenant, final)
 		return r
 	})
 }

@@ -13,24 +13,31 @@ import (
 
 var both = []string{http.MethodGet, http.MethodPost}
 
-func final(c echo.Context) error {
-	cl, _ := jwtecho.FromContext(c)
-	jwtguardtest.WriteClaims(c.Response(), c.Request(), cl)
-	return nil
+// finalHandler is the last handler of the conformance routes.
+func finalHandler(routes jwtguardtest.Routes) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cl, _ := jwtecho.FromContext(c)
+		routes.WriteClaims(c.Response(), c.Request(), cl)
+		return nil
+	}
 }
+
+// tenantRoute is the conformance suite's tenant route in Echo's syntax.
+const tenantRoute = "/tenants/:tenant/orders"
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
+	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes) http.Handler {
+		final := finalHandler(routes)
 		e := echo.New()
 		g := e.Group("", jwtecho.Middleware(v))
-		g.Match(both, jwtguardtest.RouteProtected, final)
-		g.Match(both, jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
-		g.Match(both, jwtguardtest.RouteScoped, final, jwtecho.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead)))
-		g.Match(both, "/tenants/:tenant/orders", final, jwtecho.RequireTenantParam("tenant"))
-		e.Match(both, jwtguardtest.RouteOptional, final, jwtecho.Middleware(v, jwtecho.WithCredentialsOptional()))
-		e.Match(both, jwtguardtest.RouteSkipped, final, jwtecho.Middleware(v, jwtecho.WithSkipper(func(c echo.Context) bool {
-			return c.Path() == jwtguardtest.RouteSkipped
+		g.Match(both, routes.Protected, final)
+		g.Match(both, routes.Admin, final, jwtecho.Require(routes.AdminPolicy))
+		g.Match(both, routes.Scoped, final, jwtecho.Require(routes.ScopedPolicy))
+		g.Match(both, tenantRoute, final, jwtecho.RequireTenantParam(routes.TenantParam))
+		e.Match(both, routes.Optional, final, jwtecho.Middleware(v, jwtecho.WithCredentialsOptional()))
+		e.Match(both, routes.Skipped, final, jwtecho.Middleware(v, jwtecho.WithSkipper(func(c echo.Context) bool {
+			return c.Path() == routes.Skipped
 		})))
 		return e
 	})
@@ -38,15 +45,16 @@ func TestConformance(t *testing.T) {
 
 func TestErrorHandler(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes, record func(error)) http.Handler {
+		final := finalHandler(routes)
 		e := echo.New()
 		g := e.Group("", jwtecho.Middleware(v, jwtecho.WithErrorHandler(func(c echo.Context, err error) error {
 			record(err)
 			return c.String(http.StatusTeapot, "custom")
 		})))
-		g.Match(both, jwtguardtest.RouteProtected, final)
-		g.GET(jwtguardtest.RouteAdmin, final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
-		g.GET("/tenants/:tenant/orders", final, jwtecho.RequireTenantParam("tenant"))
+		g.Match(both, routes.Protected, final)
+		g.GET(routes.Admin, final, jwtecho.Require(routes.AdminPolicy))
+		g.GET(tenantRoute, final, jwtecho.RequireTenantParam(routes.TenantParam))
 		return e
 	})
 }
@@ -54,7 +62,7 @@ func TestErrorHandler(t *testing.T) {
 func TestRequireWithoutMiddleware(t *testing.T) {
 	t.Parallel()
 	e := echo.New()
-	e.GET("/admin", final, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
+	e.GET("/admin", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, jwtecho.Require(jwtguard.RequireAnyRole("admin")))
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/admin", nil))
 	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != "Bearer" {

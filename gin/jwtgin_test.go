@@ -15,23 +15,30 @@ func init() { gin.SetMode(gin.TestMode) }
 
 var both = []string{http.MethodGet, http.MethodPost}
 
-func final(c *gin.Context) {
-	cl, _ := jwtgin.FromContext(c)
-	jwtguardtest.WriteClaims(c.Writer, c.Request, cl)
+// finalHandler is the last handler of the conformance routes.
+func finalHandler(routes jwtguardtest.Routes) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		cl, _ := jwtgin.FromContext(c)
+		routes.WriteClaims(c.Writer, c.Request, cl)
+	}
 }
+
+// tenantRoute is the conformance suite's tenant route in Gin's syntax.
+const tenantRoute = "/tenants/:tenant/orders"
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
+	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes) http.Handler {
+		final := finalHandler(routes)
 		r := gin.New()
 		g := r.Group("", jwtgin.Middleware(v))
-		g.Match(both, jwtguardtest.RouteProtected, final)
-		g.Match(both, jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
-		g.Match(both, jwtguardtest.RouteScoped, jwtgin.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead)), final)
-		g.Match(both, "/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), final)
-		r.Match(both, jwtguardtest.RouteOptional, jwtgin.Middleware(v, jwtgin.WithCredentialsOptional()), final)
-		r.Match(both, jwtguardtest.RouteSkipped, jwtgin.Middleware(v, jwtgin.WithSkipper(func(c *gin.Context) bool {
-			return c.FullPath() == jwtguardtest.RouteSkipped
+		g.Match(both, routes.Protected, final)
+		g.Match(both, routes.Admin, jwtgin.Require(routes.AdminPolicy), final)
+		g.Match(both, routes.Scoped, jwtgin.Require(routes.ScopedPolicy), final)
+		g.Match(both, tenantRoute, jwtgin.RequireTenantParam(routes.TenantParam), final)
+		r.Match(both, routes.Optional, jwtgin.Middleware(v, jwtgin.WithCredentialsOptional()), final)
+		r.Match(both, routes.Skipped, jwtgin.Middleware(v, jwtgin.WithSkipper(func(c *gin.Context) bool {
+			return c.FullPath() == routes.Skipped
 		})), final)
 		return r
 	})
@@ -39,15 +46,16 @@ func TestConformance(t *testing.T) {
 
 func TestErrorHandler(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes, record func(error)) http.Handler {
+		final := finalHandler(routes)
 		r := gin.New()
 		g := r.Group("", jwtgin.Middleware(v, jwtgin.WithErrorHandler(func(c *gin.Context, err error) {
 			record(err)
 			c.String(http.StatusTeapot, "custom")
 		})))
-		g.Match(both, jwtguardtest.RouteProtected, final)
-		g.GET(jwtguardtest.RouteAdmin, jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
-		g.GET("/tenants/:tenant/orders", jwtgin.RequireTenantParam("tenant"), final)
+		g.Match(both, routes.Protected, final)
+		g.GET(routes.Admin, jwtgin.Require(routes.AdminPolicy), final)
+		g.GET(tenantRoute, jwtgin.RequireTenantParam(routes.TenantParam), final)
 		return r
 	})
 }
@@ -55,7 +63,7 @@ func TestErrorHandler(t *testing.T) {
 func TestRequireWithoutMiddleware(t *testing.T) {
 	t.Parallel()
 	r := gin.New()
-	r.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), final)
+	r.GET("/admin", jwtgin.Require(jwtguard.RequireAnyRole("admin")), func(c *gin.Context) { c.Status(http.StatusOK) })
 	rec := httptest.NewRecorder()
 	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/admin", nil))
 	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != "Bearer" {

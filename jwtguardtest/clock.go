@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// Clock is a settable clock for tests, safe for concurrent use: pass its Now
-// to jwtguard.WithClock, to the Issuer's [WithClock] and to stores that take
-// a clock, then move time with Advance.
+// Clock is a settable clock for tests, safe for concurrent use. Pass its Now
+// to every party whose time the test moves — the verifier
+// (jwtguard.WithClock), the issuer that mints the tokens ([WithIssuerClock])
+// and stores that take a clock (memory.WithClock) — then move time with
+// Advance.
 type Clock struct{ ns atomic.Int64 }
 
 // NewClock returns a Clock that reads t until advanced.

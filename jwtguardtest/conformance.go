@@ -18,30 +18,65 @@ import (
 	"github.com/jwtguard/jwtguard/introspect"
 )
 
-// Routes that a handler under [RunMiddlewareTests] must serve, for both GET
-// and POST. Every route's final handler calls [WriteClaims].
+// The suite's routes (see [Routes]).
 const (
-	// RouteProtected is behind the adapter's Middleware(v).
-	RouteProtected = "/protected"
-	// RouteAdmin adds Require(jwtguard.RequireAnyRole("admin")).
-	RouteAdmin = "/admin"
-	// RouteScoped adds Require(jwtguard.RequireAllScopes("orders:read")).
-	RouteScoped = "/scoped"
-	// RouteTenant is "/tenants/{tenant}/orders" with the adapter's
-	// RequireTenantParam("tenant") (or RequireTenantPathValue).
-	RouteTenant = "/tenants/{tenant}/orders"
-	// RouteOptional is behind Middleware(v, <credentials optional>).
-	RouteOptional = "/optional"
-	// RouteSkipped is behind Middleware(v, <skipper>) whose skipper returns
-	// true for this path.
-	RouteSkipped = "/skipped"
+	routeProtected = "/protected"
+	routeAdmin     = "/admin"
+	routeScoped    = "/scoped"
+	routeTenant    = "/tenants/{tenant}/orders"
+	routeOptional  = "/optional"
+	routeSkipped   = "/skipped"
+	// scopeRead is the scope routeScoped requires.
+	scopeRead = "orders:read"
 )
 
-// ScopeRead is the scope RouteScoped requires.
-const ScopeRead = "orders:read"
+// Routes are what the handler built for [RunMiddlewareTests] serves, for
+// both GET and POST (for [RunErrorHandlerTests], see [ErrorHandlerBuild]).
+// Each route ends in a handler that calls [Routes.WriteClaims]. Paths use
+// net/http's {name} wildcards; write Tenant as your router does (Echo and
+// Gin: "/tenants/:tenant/orders").
+type Routes struct {
+	// Protected is behind the adapter's Middleware(v).
+	Protected string
+	// Admin is behind Middleware(v) and the adapter's Require(AdminPolicy).
+	Admin string
+	// AdminPolicy requires the role "admin".
+	AdminPolicy jwtguard.Policy
+	// Scoped is behind Middleware(v) and the adapter's
+	// Require(ScopedPolicy).
+	Scoped string
+	// ScopedPolicy requires the scope "orders:read".
+	ScopedPolicy jwtguard.Policy
+	// Tenant is "/tenants/{tenant}/orders", behind Middleware(v) and the
+	// adapter's policy on the path parameter TenantParam
+	// (RequireTenantParam, or net/http's RequireTenantPathValue).
+	Tenant string
+	// TenantParam is the name of Tenant's path parameter: "tenant".
+	TenantParam string
+	// Optional is behind Middleware(v) with credentials optional.
+	Optional string
+	// Skipped is behind Middleware(v) with a skipper that returns true for
+	// this path.
+	Skipped string
+}
 
-// Response is what [WriteClaims] writes and the suite reads back.
-type Response struct {
+// suiteRoutes returns the routes every build serves.
+func suiteRoutes() Routes {
+	return Routes{
+		Protected:    routeProtected,
+		Admin:        routeAdmin,
+		AdminPolicy:  jwtguard.RequireAnyRole("admin"),
+		Scoped:       routeScoped,
+		ScopedPolicy: jwtguard.RequireAllScopes(scopeRead),
+		Tenant:       routeTenant,
+		TenantParam:  "tenant",
+		Optional:     routeOptional,
+		Skipped:      routeSkipped,
+	}
+}
+
+// response is what [Routes.WriteClaims] writes and the suite reads back.
+type response struct {
 	// Claims reports whether the framework's own accessor returned claims.
 	Claims    bool   `json:"claims"`
 	Subject   string `json:"sub,omitempty"`
@@ -50,12 +85,13 @@ type Response struct {
 	CtxSub    string `json:"ctx_sub,omitempty"`
 }
 
-// WriteClaims is the final handler body for every conformance route:
-// fromFramework are the claims from the framework's accessor (e.g.
-// jwtecho.FromContext(c)); r is the request, whose context is checked with
+// WriteClaims is the body of the final handler of every route: it answers
+// 200 with what the handler sees, which the suite checks. fromFramework are
+// the claims the framework's own accessor returns (e.g.
+// jwtecho.FromContext(c)); r is the request, whose context is read with
 // jwtguard.FromContext.
-func WriteClaims(w http.ResponseWriter, r *http.Request, fromFramework *jwtguard.Claims) {
-	resp := Response{Claims: fromFramework != nil}
+func (Routes) WriteClaims(w http.ResponseWriter, r *http.Request, fromFramework *jwtguard.Claims) {
+	resp := response{Claims: fromFramework != nil}
 	if fromFramework != nil {
 		resp.Subject, resp.Tenant = fromFramework.Subject, fromFramework.Tenant
 	}
@@ -69,8 +105,8 @@ func WriteClaims(w http.ResponseWriter, r *http.Request, fromFramework *jwtguard
 
 // sentinels are the sentinel errors of package jwtguard, in the order of
 // its error table. Every one of them must be produced by at least one row
-// of [conformanceRows]; RunMiddlewareTests fails otherwise, and jwtguard's
-// own tests fail when the package gains a sentinel missing here.
+// of [conformanceRows]; RunMiddlewareTests fails otherwise, and this
+// package's tests fail when jwtguard gains a sentinel missing here.
 var sentinels = []error{
 	jwtguard.ErrNoToken,
 	jwtguard.ErrInvalidRequest,
@@ -96,15 +132,9 @@ var sentinels = []error{
 	jwtguard.ErrForbidden,
 }
 
-// Sentinels returns the sentinel errors of package jwtguard that
-// [RunMiddlewareTests] triggers, each with at least one real request
-// through the adapter: all of them (jwtguard's own tests compare this list
-// with the sentinels declared in its source).
-func Sentinels() []error { return slices.Clone(sentinels) }
-
-// BuildFunc builds the handler under test for verifier v, serving the
-// routes above.
-type BuildFunc func(t *testing.T, v *jwtguard.Verifier) http.Handler
+// BuildFunc builds the handler under test: the adapter's middleware for
+// verifier v serving routes.
+type BuildFunc func(t *testing.T, v *jwtguard.Verifier, routes Routes) http.Handler
 
 // The verifiers the rows run against; see [fixtures.verifier].
 const (
@@ -266,150 +296,150 @@ func conformanceRows(f *fixtures) []row {
 
 	return []row{
 		// Allowed requests.
-		{name: "valid token", path: RouteProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
-		{name: "scheme is case-insensitive", path: RouteProtected, auth: []string{"bearer " + user}, status: 200, sub: "bob", wantClaims: true},
-		{name: "POST with valid token", method: http.MethodPost, path: RouteProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
-		{name: "admin route with admin", path: RouteAdmin, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
-		{name: "scoped route with scope", path: RouteScoped, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "valid token", path: routeProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "scheme is case-insensitive", path: routeProtected, auth: []string{"bearer " + user}, status: 200, sub: "bob", wantClaims: true},
+		{name: "POST with valid token", method: http.MethodPost, path: routeProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "admin route with admin", path: routeAdmin, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "scoped route with scope", path: routeScoped, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
 		{name: "own tenant", path: "/tenants/acme/orders", auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
-		{name: "optional without token", path: RouteOptional, status: 200},
-		{name: "optional with token", path: RouteOptional, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
-		{name: "skipped without token", path: RouteSkipped, status: 200},
-		{name: "skipped with bad token", path: RouteSkipped, auth: bearer(iss.Expired()), status: 200},
+		{name: "optional without token", path: routeOptional, status: 200},
+		{name: "optional with token", path: routeOptional, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "skipped without token", path: routeSkipped, status: 200},
+		{name: "skipped with bad token", path: routeSkipped, auth: bearer(iss.Expired()), status: 200},
 		// The controls of the rows below that need their own verifier: the
 		// same verifier accepts the right token.
-		{name: "cookie token on same-origin POST", verifier: vCookie, method: http.MethodPost, path: RouteProtected, cookies: []string{user},
+		{name: "cookie token on same-origin POST", verifier: vCookie, method: http.MethodPost, path: routeProtected, cookies: []string{user},
 			header: map[string]string{"Sec-Fetch-Site": "same-origin"}, status: 200, sub: "bob", wantClaims: true},
-		{name: "cookie token on cross-site GET", verifier: vCookie, path: RouteProtected, cookies: []string{user},
+		{name: "cookie token on cross-site GET", verifier: vCookie, path: routeProtected, cookies: []string{user},
 			header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 200, sub: "bob", wantClaims: true},
-		{name: "identical duplicate cookies", verifier: vCookie, path: RouteProtected, cookies: []string{user, user}, status: 200, sub: "bob", wantClaims: true},
-		{name: "accepted typ header", verifier: vTokenType, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob"}, WithHeader("typ", "at+jwt"))),
+		{name: "identical duplicate cookies", verifier: vCookie, path: routeProtected, cookies: []string{user, user}, status: 200, sub: "bob", wantClaims: true},
+		{name: "accepted typ header", verifier: vTokenType, path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "bob"}, WithHeader("typ", "at+jwt"))),
 			status: 200, sub: "bob", wantClaims: true},
-		{name: "accepted token use", verifier: vTokenUse, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "token_use": "access"})),
+		{name: "accepted token use", verifier: vTokenUse, path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "token_use": "access"})),
 			status: 200, sub: "bob", wantClaims: true},
-		{name: "allowed client", verifier: vClients, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "azp": "orders-web"})),
+		{name: "allowed client", verifier: vClients, path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "azp": "orders-web"})),
 			status: 200, sub: "bob", wantClaims: true},
-		{name: "required claim present", verifier: vRequiredJTI, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "jti": "j-1"})),
+		{name: "required claim present", verifier: vRequiredJTI, path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "bob", "jti": "j-1"})),
 			status: 200, sub: "bob", wantClaims: true},
-		{name: "token within the issuer's size", verifier: vSmallTokens, path: RouteProtected, auth: bearer(iss.Mint(Claims{"sub": "bob"})),
+		{name: "token within the issuer's size", verifier: vSmallTokens, path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "bob"})),
 			status: 200, sub: "bob", wantClaims: true},
-		{name: "token not revoked", verifier: vRevoked, path: RouteProtected, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
-		{name: "active opaque token", verifier: vIntrospection, path: RouteProtected, auth: bearer(iss.MintOpaque(Claims{"sub": "carol"})),
+		{name: "token not revoked", verifier: vRevoked, path: routeProtected, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "active opaque token", verifier: vIntrospection, path: routeProtected, auth: bearer(iss.MintOpaque(Claims{"sub": "carol"})),
 			status: 200, sub: "carol", wantClaims: true},
-		{name: "JWT beside introspection", verifier: vIntrospection, path: RouteProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "JWT beside introspection", verifier: vIntrospection, path: routeProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
 
 		// ErrNoToken: a challenge without an error code (RFC 6750 §3.1).
-		{name: "no token", err: jwtguard.ErrNoToken, path: RouteProtected, status: 401, challenge: noToken, body: "unauthorized"},
-		{name: "Basic scheme is no token", err: jwtguard.ErrNoToken, path: RouteProtected, auth: []string{"Basic dXNlcjpwYXNz"}, status: 401, challenge: noToken, body: "unauthorized"},
-		{name: "admin route without token", err: jwtguard.ErrNoToken, path: RouteAdmin, status: 401, challenge: noToken, body: "unauthorized"},
-		{name: "POST without token", err: jwtguard.ErrNoToken, method: http.MethodPost, path: RouteProtected, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "no token", err: jwtguard.ErrNoToken, path: routeProtected, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "Basic scheme is no token", err: jwtguard.ErrNoToken, path: routeProtected, auth: []string{"Basic dXNlcjpwYXNz"}, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "admin route without token", err: jwtguard.ErrNoToken, path: routeAdmin, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "POST without token", err: jwtguard.ErrNoToken, method: http.MethodPost, path: routeProtected, status: 401, challenge: noToken, body: "unauthorized"},
 
 		// ErrInvalidRequest.
-		{name: "two Authorization headers", err: jwtguard.ErrInvalidRequest, path: RouteProtected, auth: []string{"Bearer " + user, "Bearer " + admin},
+		{name: "two Authorization headers", err: jwtguard.ErrInvalidRequest, path: routeProtected, auth: []string{"Bearer " + user, "Bearer " + admin},
 			status: 400, challenge: badRequest("more than one Authorization header"), body: "invalid_request"},
-		{name: "Bearer without token", err: jwtguard.ErrInvalidRequest, path: RouteProtected, auth: []string{"Bearer"},
+		{name: "Bearer without token", err: jwtguard.ErrInvalidRequest, path: routeProtected, auth: []string{"Bearer"},
 			status: 400, challenge: badRequest("Authorization header has the Bearer scheme but no token"), body: "invalid_request"},
-		{name: "token in header and cookie", err: jwtguard.ErrInvalidRequest, verifier: vCookie, path: RouteProtected, auth: bearer(user), cookies: []string{user},
+		{name: "token in header and cookie", err: jwtguard.ErrInvalidRequest, verifier: vCookie, path: routeProtected, auth: bearer(user), cookies: []string{user},
 			status: 400, challenge: badRequest("credentials sent more than one way"), body: "invalid_request"},
-		{name: "two cookies with different tokens", err: jwtguard.ErrInvalidRequest, verifier: vCookie, path: RouteProtected, cookies: []string{user, admin},
+		{name: "two cookies with different tokens", err: jwtguard.ErrInvalidRequest, verifier: vCookie, path: routeProtected, cookies: []string{user, admin},
 			status: 400, challenge: badRequest("several " + cookieName + " cookies with different values"), body: "invalid_request"},
-		{name: "optional with malformed request", err: jwtguard.ErrInvalidRequest, path: RouteOptional, auth: []string{"Bearer"},
+		{name: "optional with malformed request", err: jwtguard.ErrInvalidRequest, path: routeOptional, auth: []string{"Bearer"},
 			status: 400, challenge: badRequest("Authorization header has the Bearer scheme but no token"), body: "invalid_request"},
 
 		// ErrCrossOrigin: no challenge, the token is not at fault.
-		{name: "cookie token on cross-site POST", err: jwtguard.ErrCrossOrigin, verifier: vCookie, method: http.MethodPost, path: RouteProtected,
+		{name: "cookie token on cross-site POST", err: jwtguard.ErrCrossOrigin, verifier: vCookie, method: http.MethodPost, path: routeProtected,
 			cookies: []string{user}, header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403, body: "cross_origin_request"},
 
 		// ErrTokenTooLarge: the verifier's cap, and an issuer's smaller one.
-		{name: "token over 8 KiB", err: jwtguard.ErrTokenTooLarge, path: RouteProtected, auth: bearer(iss.Mint(pad(9000))),
+		{name: "token over 8 KiB", err: jwtguard.ErrTokenTooLarge, path: routeProtected, auth: bearer(iss.Mint(pad(9000))),
 			status: 401, challenge: invalid("token is larger than the size limit"), body: "invalid_token"},
-		{name: "token over the issuer's MaxTokenSize", err: jwtguard.ErrTokenTooLarge, verifier: vSmallTokens, path: RouteProtected, auth: bearer(iss.Mint(pad(1500))),
+		{name: "token over the issuer's MaxTokenSize", err: jwtguard.ErrTokenTooLarge, verifier: vSmallTokens, path: routeProtected, auth: bearer(iss.Mint(pad(1500))),
 			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrMalformedToken.
-		{name: "garbage token", err: jwtguard.ErrMalformedToken, path: RouteProtected, auth: bearer("abc.def"),
+		{name: "garbage token", err: jwtguard.ErrMalformedToken, path: routeProtected, auth: bearer("abc.def"),
 			status: 401, challenge: invalid("token is malformed"), body: "invalid_token"},
-		{name: "JWE token", err: jwtguard.ErrMalformedToken, path: RouteProtected, auth: bearer("a.b.c.d.e"),
+		{name: "JWE token", err: jwtguard.ErrMalformedToken, path: routeProtected, auth: bearer("a.b.c.d.e"),
 			status: 401, challenge: invalid("token is malformed"), body: "invalid_token"},
 
 		// ErrAlgorithmNotAllowed.
-		{name: "alg none", err: jwtguard.ErrAlgorithmNotAllowed, path: RouteProtected, auth: bearer(iss.Mint(nil, WithHeader("alg", "none"))),
+		{name: "alg none", err: jwtguard.ErrAlgorithmNotAllowed, path: routeProtected, auth: bearer(iss.Mint(nil, WithHeader("alg", "none"))),
 			status: 401, challenge: invalid("signing algorithm is not allowed"), body: "invalid_token"},
-		{name: "HS256 not in the allowlist", err: jwtguard.ErrAlgorithmNotAllowed, path: RouteProtected, auth: bearer(iss.Mint(nil, WithAlg("HS256"))),
+		{name: "HS256 not in the allowlist", err: jwtguard.ErrAlgorithmNotAllowed, path: routeProtected, auth: bearer(iss.Mint(nil, WithAlg("HS256"))),
 			status: 401, challenge: invalid("signing algorithm is not allowed"), body: "invalid_token"},
 
 		// ErrKeyNotFound.
-		{name: "unknown kid", err: jwtguard.ErrKeyNotFound, verifier: vQuickRefresh, path: RouteProtected, auth: bearer(iss.Mint(nil, WithHeader("kid", "no-such-key"))),
+		{name: "unknown kid", err: jwtguard.ErrKeyNotFound, verifier: vQuickRefresh, path: routeProtected, auth: bearer(iss.Mint(nil, WithHeader("kid", "no-such-key"))),
 			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrInvalidSignature.
-		{name: "tampered signature", err: jwtguard.ErrInvalidSignature, path: RouteProtected, auth: bearer(iss.TamperedSignature()),
+		{name: "tampered signature", err: jwtguard.ErrInvalidSignature, path: routeProtected, auth: bearer(iss.TamperedSignature()),
 			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrInvalidTokenType: the typ header, and a token-use claim.
-		{name: "typ header not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenType, path: RouteProtected, auth: bearer(iss.Mint(nil)),
+		{name: "typ header not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenType, path: routeProtected, auth: bearer(iss.Mint(nil)),
 			status: 401, challenge: invalid("the typ header is not an accepted token type"), body: "invalid_token"},
-		{name: "token use not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenUse, path: RouteProtected, auth: bearer(iss.Mint(Claims{"token_use": "id"})),
+		{name: "token use not accepted", err: jwtguard.ErrInvalidTokenType, verifier: vTokenUse, path: routeProtected, auth: bearer(iss.Mint(Claims{"token_use": "id"})),
 			status: 401, challenge: invalid("token_use is not an accepted token use"), body: "invalid_token", claim: "token_use"},
 
 		// ErrInvalidClaim: a claim of the wrong type, a client not allowed.
-		{name: "exp is a string", err: jwtguard.ErrInvalidClaim, path: RouteProtected, auth: bearer(iss.Mint(Claims{"exp": "tomorrow"})),
+		{name: "exp is a string", err: jwtguard.ErrInvalidClaim, path: routeProtected, auth: bearer(iss.Mint(Claims{"exp": "tomorrow"})),
 			status: 401, challenge: invalid("exp must be a number (NumericDate)"), body: "invalid_token", claim: "exp"},
-		{name: "client not allowed", err: jwtguard.ErrInvalidClaim, verifier: vClients, path: RouteProtected, auth: bearer(iss.Mint(Claims{"azp": "other-client"})),
+		{name: "client not allowed", err: jwtguard.ErrInvalidClaim, verifier: vClients, path: routeProtected, auth: bearer(iss.Mint(Claims{"azp": "other-client"})),
 			status: 401, challenge: invalid("azp names a client that may not call this service"), body: "invalid_token", claim: "azp"},
 
 		// ErrMissingClaim: exp, and the issuer's RequiredClaims.
-		{name: "exp missing", err: jwtguard.ErrMissingClaim, path: RouteProtected, auth: bearer(iss.Mint(Claims{"exp": nil})),
+		{name: "exp missing", err: jwtguard.ErrMissingClaim, path: routeProtected, auth: bearer(iss.Mint(Claims{"exp": nil})),
 			status: 401, challenge: invalid("a required claim is missing: exp"), body: "invalid_token", claim: "exp"},
-		{name: "required claim missing", err: jwtguard.ErrMissingClaim, verifier: vRequiredJTI, path: RouteProtected, auth: bearer(iss.Mint(nil)),
+		{name: "required claim missing", err: jwtguard.ErrMissingClaim, verifier: vRequiredJTI, path: routeProtected, auth: bearer(iss.Mint(nil)),
 			status: 401, challenge: invalid("a required claim is missing: jti"), body: "invalid_token", claim: "jti"},
-		{name: "required claim empty", err: jwtguard.ErrMissingClaim, verifier: vRequiredJTI, path: RouteProtected, auth: bearer(iss.Mint(Claims{"jti": ""})),
+		{name: "required claim empty", err: jwtguard.ErrMissingClaim, verifier: vRequiredJTI, path: routeProtected, auth: bearer(iss.Mint(Claims{"jti": ""})),
 			status: 401, challenge: invalid("a required claim is missing: jti"), body: "invalid_token", claim: "jti"},
 
 		// Times.
-		{name: "expired", err: jwtguard.ErrTokenExpired, path: RouteProtected, auth: bearer(iss.Expired()),
+		{name: "expired", err: jwtguard.ErrTokenExpired, path: routeProtected, auth: bearer(iss.Expired()),
 			status: 401, challenge: invalid("token is expired"), body: "invalid_token"},
-		{name: "optional with bad token", err: jwtguard.ErrTokenExpired, path: RouteOptional, auth: bearer(iss.Expired()),
+		{name: "optional with bad token", err: jwtguard.ErrTokenExpired, path: routeOptional, auth: bearer(iss.Expired()),
 			status: 401, challenge: invalid("token is expired"), body: "invalid_token"},
-		{name: "not yet valid", err: jwtguard.ErrTokenNotYetValid, path: RouteProtected, auth: bearer(iss.Mint(Claims{"nbf": now.Add(time.Hour).Unix()})),
+		{name: "not yet valid", err: jwtguard.ErrTokenNotYetValid, path: routeProtected, auth: bearer(iss.Mint(Claims{"nbf": now.Add(time.Hour).Unix()})),
 			status: 401, challenge: invalid("token is not valid yet"), body: "invalid_token"},
-		{name: "issued in the future", err: jwtguard.ErrTokenIssuedInFuture, path: RouteProtected,
+		{name: "issued in the future", err: jwtguard.ErrTokenIssuedInFuture, path: routeProtected,
 			auth:   bearer(iss.Mint(Claims{"iat": now.Add(time.Hour).Unix(), "exp": now.Add(2 * time.Hour).Unix()})),
 			status: 401, challenge: invalid("token is issued in the future"), body: "invalid_token"},
 
 		// ErrInvalidIssuer.
-		{name: "untrusted issuer", err: jwtguard.ErrInvalidIssuer, path: RouteProtected, auth: bearer(iss.Mint(Claims{"iss": "https://evil.example.test"})),
+		{name: "untrusted issuer", err: jwtguard.ErrInvalidIssuer, path: routeProtected, auth: bearer(iss.Mint(Claims{"iss": "https://evil.example.test"})),
 			status: 401, challenge: invalid(unverified), body: "invalid_token"},
-		{name: "issuer missing", err: jwtguard.ErrInvalidIssuer, path: RouteProtected, auth: bearer(iss.Mint(Claims{"iss": nil})),
+		{name: "issuer missing", err: jwtguard.ErrInvalidIssuer, path: routeProtected, auth: bearer(iss.Mint(Claims{"iss": nil})),
 			status: 401, challenge: invalid(unverified), body: "invalid_token"},
 
 		// ErrInvalidAudience.
-		{name: "wrong audience", err: jwtguard.ErrInvalidAudience, path: RouteProtected, auth: bearer(iss.WrongAudience()),
+		{name: "wrong audience", err: jwtguard.ErrInvalidAudience, path: routeProtected, auth: bearer(iss.WrongAudience()),
 			status: 401, challenge: invalid("audience is not accepted"), body: "invalid_token"},
-		{name: "audience missing", err: jwtguard.ErrInvalidAudience, path: RouteProtected, auth: bearer(iss.Mint(Claims{"aud": nil})),
+		{name: "audience missing", err: jwtguard.ErrInvalidAudience, path: routeProtected, auth: bearer(iss.Mint(Claims{"aud": nil})),
 			status: 401, challenge: invalid("aud is missing"), body: "invalid_token", claim: "aud"},
 
 		// ErrTokenRevoked.
-		{name: "revoked token", err: jwtguard.ErrTokenRevoked, verifier: vRevoked, path: RouteProtected, auth: bearer(user),
+		{name: "revoked token", err: jwtguard.ErrTokenRevoked, verifier: vRevoked, path: routeProtected, auth: bearer(user),
 			status: 401, challenge: invalid("token revoked"), body: "invalid_token"},
 
 		// ErrTokenInactive.
-		{name: "inactive opaque token", err: jwtguard.ErrTokenInactive, verifier: vIntrospection, path: RouteProtected, auth: bearer("opaque-never-issued"),
+		{name: "inactive opaque token", err: jwtguard.ErrTokenInactive, verifier: vIntrospection, path: routeProtected, auth: bearer("opaque-never-issued"),
 			status: 401, challenge: invalid("token is not active"), body: "invalid_token"},
 
 		// Server-side outages: 503, Retry-After, no challenge.
-		{name: "revocation store down", err: jwtguard.ErrRevocationUnavailable, verifier: vRevocationDown, path: RouteProtected, auth: bearer(user),
+		{name: "revocation store down", err: jwtguard.ErrRevocationUnavailable, verifier: vRevocationDown, path: routeProtected, auth: bearer(user),
 			status: 503, body: "temporarily_unavailable", retry: true},
-		{name: "introspection endpoint refuses us", err: jwtguard.ErrIntrospectionUnavailable, verifier: vIntrospectionDown, path: RouteProtected,
+		{name: "introspection endpoint refuses us", err: jwtguard.ErrIntrospectionUnavailable, verifier: vIntrospectionDown, path: routeProtected,
 			auth: bearer(iss.MintOpaque(nil)), status: 503, body: "temporarily_unavailable", retry: true},
-		{name: "keys unavailable", err: jwtguard.ErrKeysUnavailable, verifier: vKeysDown, path: RouteProtected, auth: bearer(f.down.Mint(nil)),
+		{name: "keys unavailable", err: jwtguard.ErrKeysUnavailable, verifier: vKeysDown, path: routeProtected, auth: bearer(f.down.Mint(nil)),
 			status: 503, body: "temporarily_unavailable", retry: true},
 
 		// ErrForbidden: policies.
-		{name: "admin route with user", err: jwtguard.ErrForbidden, path: RouteAdmin, auth: bearer(user),
+		{name: "admin route with user", err: jwtguard.ErrForbidden, path: routeAdmin, auth: bearer(user),
 			status: 403, challenge: forbidden("requires role admin"), body: "insufficient_scope"},
-		{name: "scoped route without scope", err: jwtguard.ErrForbidden, path: RouteScoped, auth: bearer(user),
-			status: 403, challenge: forbidden("requires scope "+ScopeRead) + `, scope="` + ScopeRead + `"`, body: "insufficient_scope"},
+		{name: "scoped route without scope", err: jwtguard.ErrForbidden, path: routeScoped, auth: bearer(user),
+			status: 403, challenge: forbidden("requires scope "+scopeRead) + `, scope="` + scopeRead + `"`, body: "insufficient_scope"},
 		{name: "other tenant", err: jwtguard.ErrForbidden, path: "/tenants/acme/orders", auth: bearer(user),
 			status: 403, challenge: forbidden("token is not valid for this tenant"), body: "insufficient_scope"},
 	}
@@ -475,15 +505,17 @@ func checkRows(t *testing.T, rows []row) {
 	}
 }
 
-// RunMiddlewareTests is the adapter conformance suite: every adapter
-// (net/http, chi, Echo, Gin) calls it, so all of them are proven to give the
-// same statuses, WWW-Authenticate challenges, Retry-After headers and JSON
-// error bodies, claims in context, policy results, optional credentials
-// and skipper behaviour. Every sentinel error of jwtguard ([Sentinels]) is
-// triggered by at least one real request through the adapter, with the
-// verifier configuration it needs (a cookie extractor, issuer entries with
-// token-type, client, required-claim and size rules, a revocation store,
-// an introspection endpoint, an unreachable key source).
+// RunMiddlewareTests is the adapter conformance suite: every adapter of
+// jwtguard (net/http, chi, Echo, Gin) calls it, and so can yours. build
+// returns your adapter's handler for a verifier, serving [Routes]. The
+// suite proves the same statuses, WWW-Authenticate challenges,
+// Retry-After headers and JSON error bodies as every other adapter, claims
+// in context, policy results, optional credentials and skipper behaviour.
+// Every sentinel error of jwtguard is triggered by at least one real
+// request through the adapter, with the verifier configuration it needs (a
+// cookie extractor, issuer entries with token-type, client, required-claim
+// and size rules, a revocation store, an introspection endpoint, an
+// unreachable key source).
 func RunMiddlewareTests(t *testing.T, build BuildFunc) {
 	f := newFixtures(t)
 	rows := conformanceRows(f)
@@ -492,7 +524,7 @@ func RunMiddlewareTests(t *testing.T, build BuildFunc) {
 	handlers := map[string]http.Handler{}
 	for _, r := range rows {
 		if handlers[r.verifier] == nil {
-			handlers[r.verifier] = build(t, f.verifier(r.verifier))
+			handlers[r.verifier] = build(t, f.verifier(r.verifier), suiteRoutes())
 		}
 	}
 	for _, r := range rows {
@@ -502,7 +534,7 @@ func RunMiddlewareTests(t *testing.T, build BuildFunc) {
 			h.ServeHTTP(rec, r.request())
 			checkResponse(t, rec, &r)
 			if r.status == http.StatusOK {
-				var resp Response
+				var resp response
 				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 					t.Fatalf("handler body is not the WriteClaims JSON: %v (%q)", err, rec.Body.String())
 				}
@@ -616,16 +648,16 @@ func challengeParam(challenge, name string) string {
 }
 
 // ErrorHandlerBuild builds the handler under test for
-// [RunErrorHandlerTests]: it serves GET and POST [RouteProtected], GET
-// [RouteAdmin] (with Require(jwtguard.RequireAnyRole("admin"))) and GET
-// [RouteTenant] (with the adapter's tenant-parameter policy), all behind
-// the adapter's Middleware configured with a custom error handler that
-// calls record(err) and answers 418 (http.StatusTeapot).
-type ErrorHandlerBuild func(t *testing.T, v *jwtguard.Verifier, record func(err error)) http.Handler
+// [RunErrorHandlerTests]: it serves GET and POST routes.Protected, GET
+// routes.Admin and GET routes.Tenant (with their policies, as for
+// [RunMiddlewareTests]), all behind the adapter's Middleware configured
+// with a custom error handler that calls record(err) and answers 418
+// (http.StatusTeapot).
+type ErrorHandlerBuild func(t *testing.T, v *jwtguard.Verifier, routes Routes, record func(err error)) http.Handler
 
 // RunErrorHandlerTests checks an adapter's custom error handler: every
 // refusal — each request of [RunMiddlewareTests] that triggers a sentinel
-// on [RouteProtected], a policy denial in Require or the tenant policy —
+// on the protected route, a policy denial in Require or the tenant policy —
 // reaches it exactly once as a *jwtguard.Error wrapping the right sentinel
 // with the right status, and allowed requests never call it.
 func RunErrorHandlerTests(t *testing.T, build ErrorHandlerBuild) {
@@ -640,21 +672,21 @@ func RunErrorHandlerTests(t *testing.T, build ErrorHandlerBuild) {
 	iss := f.iss
 	var rows []row
 	for _, r := range conformanceRows(f) {
-		if r.path == RouteProtected {
+		if r.path == routeProtected {
 			rows = append(rows, r)
 		}
 	}
 	rows = append(rows,
-		row{name: "expired token on the admin route", path: RouteAdmin, auth: []string{"Bearer " + iss.Expired()}, status: http.StatusUnauthorized, err: jwtguard.ErrTokenExpired},
-		row{name: "role denial", path: RouteAdmin, auth: []string{"Bearer " + iss.Mint(nil)}, status: http.StatusForbidden, err: jwtguard.ErrForbidden},
-		row{name: "role allowed", path: RouteAdmin, auth: []string{"Bearer " + iss.Mint(Claims{"roles": []string{"admin"}})}, status: http.StatusOK},
+		row{name: "expired token on the admin route", path: routeAdmin, auth: []string{"Bearer " + iss.Expired()}, status: http.StatusUnauthorized, err: jwtguard.ErrTokenExpired},
+		row{name: "role denial", path: routeAdmin, auth: []string{"Bearer " + iss.Mint(nil)}, status: http.StatusForbidden, err: jwtguard.ErrForbidden},
+		row{name: "role allowed", path: routeAdmin, auth: []string{"Bearer " + iss.Mint(Claims{"roles": []string{"admin"}})}, status: http.StatusOK},
 		row{name: "tenant denial", path: "/tenants/acme/orders", auth: []string{"Bearer " + iss.Mint(Claims{"tenant_id": "globex"})}, status: http.StatusForbidden, err: jwtguard.ErrForbidden},
 		row{name: "tenant allowed", path: "/tenants/acme/orders", auth: []string{"Bearer " + iss.Mint(Claims{"tenant_id": "acme"})}, status: http.StatusOK},
 	)
 	handlers := map[string]http.Handler{}
 	for _, r := range rows {
 		if handlers[r.verifier] == nil {
-			handlers[r.verifier] = build(t, f.verifier(r.verifier), record)
+			handlers[r.verifier] = build(t, f.verifier(r.verifier), suiteRoutes(), record)
 		}
 	}
 	for _, r := range rows {

@@ -72,7 +72,7 @@ func (i *Issuer) EnableIntrospection(clientID, secret string) string {
 }
 
 // IntrospectionURL is the introspection endpoint's URL.
-func (i *Issuer) IntrospectionURL() string { return i.URL() + IntrospectionPath }
+func (i *Issuer) IntrospectionURL() string { return i.endpoint(IntrospectionPath) }
 
 // AllowClientKey registers a private_key_jwt client: its client assertions
 // must be signed with the private half of pub using alg.

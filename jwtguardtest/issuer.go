@@ -1,8 +1,19 @@
-// Package jwtguardtest is a test kit for services that use jwtguard: an
-// identity provider on httptest (OpenID discovery + JWKS with RS256, PS256,
-// ES256 and EdDSA keys, plus an HMAC secret), token minting with claim and
-// header overrides, key rotation and fault injection, and the adapter
-// conformance suite [RunMiddlewareTests].
+// Package jwtguardtest is a test kit for services that use jwtguard.
+//
+// [NewIssuer] starts an identity provider on httptest: OpenID discovery and
+// a JWKS with RS256, PS256, ES256 and EdDSA keys (plus an HMAC secret that
+// is not published), and optionally an introspection endpoint. It mints
+// tokens with any claims ([Issuer.Mint]), the usual bad ones
+// ([Issuer.Expired], [Issuer.NotYetValid], [Issuer.WrongAudience],
+// [Issuer.WrongIssuer], [Issuer.TamperedSignature]), rotates keys and
+// injects faults; [Issuer.Verifier] is a ready verifier that trusts it.
+//
+// With [WithURL] the issuer stands in for a real provider: it answers at the
+// provider's https URLs (those an identity-provider profile fetches) from a
+// local TLS server, and [Issuer.Client] is the HTTP client that reaches it.
+//
+// [RunMiddlewareTests] and [RunErrorHandlerTests] are the conformance suite
+// every adapter of jwtguard passes; run them against your own adapter.
 package jwtguardtest
 
 import (
@@ -47,7 +58,12 @@ var Algorithms = []string{"RS256", "PS256", "ES256", "EdDSA"}
 // [NewIssuer] in tests or [StartIssuer] elsewhere. It is safe for
 // concurrent use.
 type Issuer struct {
-	srv      *httptest.Server
+	url      string       // the issuer identifier
+	base     string       // url without a trailing slash: endpoints are base + path
+	client   *http.Client // reaches the server
+	close    func()
+	standIn  *standIn // set by WithURL
+	defaults Claims   // set by WithDefaultClaims
 	secret   []byte
 	mu       sync.Mutex
 	keys     []*signingKey // published keys, newest last per alg
@@ -67,15 +83,56 @@ type signingKey struct {
 	priv crypto.Signer
 }
 
-// IssuerOption configures an Issuer.
-type IssuerOption func(*Issuer)
+// IssuerOption configures an Issuer: [WithURL], [WithDefaultClaims],
+// [WithIssuerClock], [WithMaxAge].
+type IssuerOption interface {
+	apply(*Issuer) error
+}
+
+type issuerOption func(*Issuer) error
+
+func (f issuerOption) apply(i *Issuer) error { return f(i) }
 
 // WithMaxAge sets the Cache-Control max-age (seconds) of the JWKS response;
 // 0 (default) sends no-cache.
-func WithMaxAge(seconds int) IssuerOption { return func(i *Issuer) { i.maxAge = seconds } }
+func WithMaxAge(seconds int) IssuerOption {
+	return issuerOption(func(i *Issuer) error {
+		if seconds < 0 {
+			return fmt.Errorf("WithMaxAge(%d): negative", seconds)
+		}
+		i.maxAge = seconds
+		return nil
+	})
+}
 
-// WithClock sets the clock used for iat/exp of minted tokens.
-func WithClock(now func() time.Time) IssuerOption { return func(i *Issuer) { i.now = now } }
+// WithIssuerClock sets the Issuer's clock: the iat and exp of minted tokens
+// ([Issuer.DefaultClaims], [Issuer.Expired], ...) and the expiry its
+// introspection endpoint checks. It does not reach the verifier, whose clock
+// is jwtguard.WithClock: give both the same function, e.g. a [Clock]'s Now.
+func WithIssuerClock(now func() time.Time) IssuerOption {
+	return issuerOption(func(i *Issuer) error {
+		if now == nil {
+			return fmt.Errorf("WithIssuerClock: nil clock")
+		}
+		i.now = now
+		return nil
+	})
+}
+
+// WithDefaultClaims merges claims over the defaults of every token the
+// Issuer mints (see [Issuer.DefaultClaims]); a nil value removes a default.
+// Give it what every token of the provider you test against carries, e.g.
+// the audience and the token-use claim a profile checks. [Issuer.Entry]
+// accepts the default aud.
+func WithDefaultClaims(claims Claims) IssuerOption {
+	return issuerOption(func(i *Issuer) error {
+		if i.defaults == nil {
+			i.defaults = Claims{}
+		}
+		maps.Copy(i.defaults, claims)
+		return nil
+	})
+}
 
 // NewIssuer starts an Issuer and stops it when the test ends.
 func NewIssuer(t testing.TB, opts ...IssuerOption) *Issuer {
@@ -93,7 +150,9 @@ func NewIssuer(t testing.TB, opts ...IssuerOption) *Issuer {
 func StartIssuer(opts ...IssuerOption) (*Issuer, error) {
 	i := &Issuer{current: map[string]*signingKey{}, now: time.Now, extra: map[string]http.Handler{}}
 	for _, o := range opts {
-		o(i)
+		if err := o.apply(i); err != nil {
+			return nil, fmt.Errorf("jwtguardtest: %w", err)
+		}
 	}
 	i.secret = make([]byte, 32)
 	if _, err := rand.Read(i.secret); err != nil {
@@ -109,18 +168,28 @@ func StartIssuer(opts ...IssuerOption) (*Issuer, error) {
 		i.mu.Lock()
 		h := i.extra[r.URL.Path]
 		i.mu.Unlock()
-		if h == nil {
+		switch {
+		case h != nil:
+			h.ServeHTTP(w, r)
+		case i.standIn != nil && r.Method == http.MethodGet:
+			i.serveJWKS(w, r) // the key URL of whatever profile fetches
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		h.ServeHTTP(w, r)
 	})
-	i.srv = httptest.NewServer(mux)
+	if i.standIn != nil {
+		if err := i.standIn.start(i, mux); err != nil {
+			return nil, fmt.Errorf("jwtguardtest: %w", err)
+		}
+		return i, nil
+	}
+	srv := httptest.NewServer(mux)
+	i.url, i.base, i.client, i.close = srv.URL, srv.URL, srv.Client(), srv.Close
 	return i, nil
 }
 
 // Handle serves h at path on the issuer's server (e.g. an introspection or
-// token endpoint built on the issuer).
+// token endpoint built on the issuer); path is relative to the issuer URL.
 func (i *Issuer) Handle(path string, h http.Handler) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -128,17 +197,27 @@ func (i *Issuer) Handle(path string, h http.Handler) {
 }
 
 // Close stops the server.
-func (i *Issuer) Close() { i.srv.Close() }
+func (i *Issuer) Close() { i.close() }
 
 // URL is the issuer identifier (the iss of minted tokens) and the base of
-// discovery.
-func (i *Issuer) URL() string { return i.srv.URL }
+// discovery: the httptest server's http://127.0.0.1:port, or the URL given
+// to [WithURL].
+func (i *Issuer) URL() string { return i.url }
+
+// endpoint returns the URL of path (which starts with a slash) under the
+// issuer URL.
+func (i *Issuer) endpoint(path string) string { return i.base + path }
 
 // JWKSURL is the JWKS endpoint.
-func (i *Issuer) JWKSURL() string { return i.srv.URL + "/jwks.json" }
+func (i *Issuer) JWKSURL() string { return i.endpoint("/jwks.json") }
 
-// Client returns an HTTP client for the issuer's server.
-func (i *Issuer) Client() *http.Client { return i.srv.Client() }
+// Client returns the HTTP client that reaches the issuer's server. For an
+// issuer made [WithURL], it is the only client that does (it trusts the
+// server's test certificate authority and dials the local server for the
+// issuer's hosts): give it to the key source you test,
+// is.Keys = is.Keys.WithHTTPClient(iss.Client()), or to
+// jwtguard.WithRemoteKeys.
+func (i *Issuer) Client() *http.Client { return i.client }
 
 // HMACSecret returns the shared secret used for HS256/HS384/HS512 tokens. It
 // is not published in the JWKS.
@@ -284,9 +363,9 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"issuer":                                i.URL(),
 		"jwks_uri":                              i.JWKSURL(),
-		"authorization_endpoint":                i.URL() + "/authorize",
-		"token_endpoint":                        i.URL() + "/token",
-		"introspection_endpoint":                i.URL() + "/introspect",
+		"authorization_endpoint":                i.endpoint("/authorize"),
+		"token_endpoint":                        i.endpoint("/token"),
+		"introspection_endpoint":                i.IntrospectionURL(),
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": append(slices.Clone(Algorithms), "HS256"),
@@ -308,24 +387,44 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 }
 
 // Entry returns this issuer as a jwtguard.Issuer entry: its URL as ID, keys
-// through OIDC discovery, the default audience. Change its fields (claim
-// mapping, required claims, token size...) and pass it to [Issuer.VerifierFor].
+// through OIDC discovery (fetched with [Issuer.Client] for an issuer made
+// [WithURL]), the aud of minted tokens ([DefaultAudience] unless
+// [WithDefaultClaims] changed it). Change its fields (claim mapping,
+// required claims, token size...) and pass it to [Issuer.VerifierFor].
 func (i *Issuer) Entry() jwtguard.Issuer {
-	return jwtguard.Issuer{ID: i.URL(), Keys: jwtguard.Discovery(), Audiences: []string{DefaultAudience}}
+	keys := jwtguard.Discovery()
+	if i.standIn != nil {
+		keys = keys.WithHTTPClient(i.Client())
+	}
+	aud := []string{DefaultAudience}
+	switch a := i.DefaultClaims()["aud"].(type) {
+	case string:
+		aud = []string{a}
+	case []string:
+		aud = slices.Clone(a)
+	}
+	return jwtguard.Issuer{ID: i.URL(), Keys: keys, Audiences: aud}
 }
 
 // Verifier returns a jwtguard.Verifier for this issuer ([Issuer.Entry], the
 // asymmetric algorithms, realm "jwtguard-test"), waits until its keys are
 // loaded, and closes it when the test ends. opts are added after the
-// defaults; they must not repeat WithAlgorithms or WithRealm.
+// defaults; they must not repeat WithAlgorithms or WithRealm. The verifier
+// reads the real time unless opts have jwtguard.WithClock (the issuer's
+// [WithIssuerClock] does not reach it).
 func (i *Issuer) Verifier(t testing.TB, opts ...jwtguard.Option) *jwtguard.Verifier {
 	t.Helper()
 	return i.VerifierFor(t, i.Entry(), opts...)
 }
 
-// VerifierFor is [Issuer.Verifier] with the issuer entry e.
+// VerifierFor is [Issuer.Verifier] with the issuer entry e, e.g. an entry
+// from Issuer.Entry with changed fields, or a profile's entry for an issuer
+// made [WithURL] (whose key source then fetches with [Issuer.Client]).
 func (i *Issuer) VerifierFor(t testing.TB, e jwtguard.Issuer, opts ...jwtguard.Option) *jwtguard.Verifier {
 	t.Helper()
+	if i.standIn != nil && e.Keys != nil {
+		e.Keys = e.Keys.WithHTTPClient(i.Client())
+	}
 	base := []jwtguard.Option{
 		jwtguard.Trust(e),
 		jwtguard.WithAlgorithms(Algorithms...),
@@ -353,8 +452,16 @@ func ReadyWithin(v *jwtguard.Verifier, d time.Duration) error {
 // claim.
 type Claims map[string]any
 
-// MintOption changes how a token is minted.
-type MintOption func(*mint)
+// MintOption changes how a token is minted: [WithAlg], [WithHeader],
+// [WithoutHeader], [WithSigningKey], [WithHMACKey], [WithRawHeader],
+// [WithRawPayload].
+type MintOption interface {
+	apply(*mint)
+}
+
+type mintOption func(*mint)
+
+func (f mintOption) apply(m *mint) { f(m) }
 
 type mint struct {
 	alg     string
@@ -368,43 +475,52 @@ type mint struct {
 
 // WithAlg signs with the issuer's current key for alg (default RS256;
 // HS256/HS384/HS512 use the HMAC secret).
-func WithAlg(alg string) MintOption { return func(m *mint) { m.alg = alg } }
+func WithAlg(alg string) MintOption { return mintOption(func(m *mint) { m.alg = alg }) }
 
 // WithHeader sets a header member (alg, kid, typ, crit, jku, ...). Setting
 // alg here changes only the header, not how the token is signed.
 func WithHeader(name string, value any) MintOption {
-	return func(m *mint) { m.header[name] = value }
+	return mintOption(func(m *mint) { m.header[name] = value })
 }
 
 // WithoutHeader removes a header member (e.g. "kid").
-func WithoutHeader(name string) MintOption { return func(m *mint) { m.drop = append(m.drop, name) } }
+func WithoutHeader(name string) MintOption {
+	return mintOption(func(m *mint) { m.drop = append(m.drop, name) })
+}
 
 // WithSigningKey signs with key instead of the issuer's key (an attacker's
 // key, or a key not in the JWKS).
-func WithSigningKey(key crypto.Signer) MintOption { return func(m *mint) { m.key = key } }
+func WithSigningKey(key crypto.Signer) MintOption { return mintOption(func(m *mint) { m.key = key }) }
 
 // WithHMACKey signs HS* tokens with secret instead of the issuer's secret
 // (e.g. a public key used as HMAC secret).
-func WithHMACKey(secret []byte) MintOption { return func(m *mint) { m.secret = secret } }
+func WithHMACKey(secret []byte) MintOption { return mintOption(func(m *mint) { m.secret = secret }) }
 
 // WithRawPayload signs payload exactly as given instead of the JSON
 // encoding of the claims (for duplicate members, wrong types, ...).
-func WithRawPayload(payload []byte) MintOption { return func(m *mint) { m.rawBody = payload } }
+func WithRawPayload(payload []byte) MintOption {
+	return mintOption(func(m *mint) { m.rawBody = payload })
+}
 
 // WithRawHeader signs header exactly as given.
-func WithRawHeader(header []byte) MintOption { return func(m *mint) { m.rawHead = header } }
+func WithRawHeader(header []byte) MintOption { return mintOption(func(m *mint) { m.rawHead = header }) }
 
-// DefaultClaims returns the claims every minted token starts from: iss, aud,
-// sub, iat, exp (+5 min).
+// DefaultClaims returns the claims every minted token starts from: iss
+// ([Issuer.URL]), aud ([DefaultAudience]), sub ([DefaultSubject]), iat (now)
+// and exp (now + 5 min) on the issuer's clock ([WithIssuerClock]), with the
+// claims of [WithDefaultClaims] merged over them.
 func (i *Issuer) DefaultClaims() Claims {
 	now := i.now()
-	return Claims{
+	c := Claims{
 		"iss": i.URL(),
 		"aud": DefaultAudience,
 		"sub": DefaultSubject,
 		"iat": now.Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(),
 	}
+	maps.Copy(c, i.defaults)
+	maps.DeleteFunc(c, func(_ string, v any) bool { return v == nil })
+	return c
 }
 
 // Mint returns a signed compact JWS. claims are merged over
@@ -412,7 +528,7 @@ func (i *Issuer) DefaultClaims() Claims {
 func (i *Issuer) Mint(claims Claims, opts ...MintOption) string {
 	m := &mint{alg: "RS256", header: map[string]any{}}
 	for _, o := range opts {
-		o(m)
+		o.apply(m)
 	}
 	body := i.DefaultClaims()
 	maps.Copy(body, claims)
@@ -540,9 +656,20 @@ func (i *Issuer) Expired() string {
 	return i.Mint(Claims{"exp": now.Add(-time.Hour).Unix(), "iat": now.Add(-2 * time.Hour).Unix()})
 }
 
+// NotYetValid returns a token whose nbf is an hour ahead.
+func (i *Issuer) NotYetValid() string {
+	return i.Mint(Claims{"nbf": i.now().Add(time.Hour).Unix()})
+}
+
 // WrongAudience returns a token for another audience.
 func (i *Issuer) WrongAudience() string {
 	return i.Mint(Claims{"aud": "https://other-service.example.test"})
+}
+
+// WrongIssuer returns a token signed with this issuer's key whose iss names
+// another issuer.
+func (i *Issuer) WrongIssuer() string {
+	return i.Mint(Claims{"iss": "https://other-issuer.example.test"})
 }
 
 // TamperedSignature returns a token whose signature has one bit flipped.

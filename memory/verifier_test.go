@@ -24,7 +24,7 @@ func TestThroughVerifier(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := jwtguardtest.NewClock(time.Now())
-	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clk.Now))
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithIssuerClock(clk.Now))
 	store := newStore(t, memory.WithClock(clk.Now))
 	v := iss.Verifier(t, jwtguard.WithRevocation(store), jwtguard.WithCache(100, time.Minute), jwtguard.WithClock(clk.Now))
 	h := nethttp.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,22 +11,22 @@ import (
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier) http.Handler {
+	jwtguardtest.RunMiddlewareTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes) http.Handler {
 		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwtguard.FromContext(r.Context())
-			jwtguardtest.WriteClaims(w, r, c)
+			routes.WriteClaims(w, r, c)
 		})
 		protected := http.NewServeMux()
-		protected.Handle(jwtguardtest.RouteProtected, final)
-		protected.Handle(jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
-		protected.Handle(jwtguardtest.RouteScoped, nethttp.Require(jwtguard.RequireAllScopes(jwtguardtest.ScopeRead))(final))
-		protected.Handle(jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
+		protected.Handle(routes.Protected, final)
+		protected.Handle(routes.Admin, nethttp.Require(routes.AdminPolicy)(final))
+		protected.Handle(routes.Scoped, nethttp.Require(routes.ScopedPolicy)(final))
+		protected.Handle(routes.Tenant, nethttp.RequireTenantPathValue(routes.TenantParam)(final))
 
 		mux := http.NewServeMux()
 		mux.Handle("/", nethttp.Middleware(v)(protected))
-		mux.Handle(jwtguardtest.RouteOptional, nethttp.Middleware(v, nethttp.WithCredentialsOptional())(final))
-		mux.Handle(jwtguardtest.RouteSkipped, nethttp.Middleware(v, nethttp.WithSkipper(func(r *http.Request) bool {
-			return r.URL.Path == jwtguardtest.RouteSkipped
+		mux.Handle(routes.Optional, nethttp.Middleware(v, nethttp.WithCredentialsOptional())(final))
+		mux.Handle(routes.Skipped, nethttp.Middleware(v, nethttp.WithSkipper(func(r *http.Request) bool {
+			return r.URL.Path == routes.Skipped
 		}))(final))
 		return mux
 	})
@@ -34,15 +34,15 @@ func TestConformance(t *testing.T) {
 
 func TestErrorHandler(t *testing.T) {
 	t.Parallel()
-	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, record func(error)) http.Handler {
+	jwtguardtest.RunErrorHandlerTests(t, func(t *testing.T, v *jwtguard.Verifier, routes jwtguardtest.Routes, record func(error)) http.Handler {
 		final := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, _ := jwtguard.FromContext(r.Context())
-			jwtguardtest.WriteClaims(w, r, c)
+			routes.WriteClaims(w, r, c)
 		})
 		mux := http.NewServeMux()
-		mux.Handle(jwtguardtest.RouteProtected, final)
-		mux.Handle("GET "+jwtguardtest.RouteAdmin, nethttp.Require(jwtguard.RequireAnyRole("admin"))(final))
-		mux.Handle("GET "+jwtguardtest.RouteTenant, nethttp.RequireTenantPathValue("tenant")(final))
+		mux.Handle(routes.Protected, final)
+		mux.Handle("GET "+routes.Admin, nethttp.Require(routes.AdminPolicy)(final))
+		mux.Handle("GET "+routes.Tenant, nethttp.RequireTenantPathValue(routes.TenantParam)(final))
 		return nethttp.Middleware(v, nethttp.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
 			record(err)
 			w.WriteHeader(http.StatusTeapot)

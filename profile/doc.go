@@ -23,7 +23,9 @@
 // path, or a key source with its own HTTP client
 // (is.Keys = is.Keys.WithHTTPClient(c)). Every fetch goes through the HTTP
 // client of the key source or of jwtguard.WithRemoteKeys, so tests can serve
-// the providers' real URLs from a local TLS server.
+// the providers' real URLs from a local TLS server: jwtguardtest.WithURL
+// makes the test kit's issuer stand in for a profile's provider, and its
+// Client is the one to give the key source.
 //
 // Checks an issuer entry cannot express are policies, applied per route
 // with jwtguard.Authorize or the adapters: [GitHubSubject],

@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -18,7 +17,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
@@ -29,6 +27,7 @@ import (
 
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/internal/providertest"
+	"github.com/jwtguard/jwtguard/internal/tlstest"
 	"github.com/jwtguard/jwtguard/profile"
 )
 
@@ -46,13 +45,10 @@ var hosts = []string{
 // keys are the test signing keys and self-signed certificates (for x5c and
 // the X.509 maps).
 type keys struct {
-	rsa             *rsa.PrivateKey
-	ec              *ecdsa.PrivateKey
-	rsaDER, ecDER   []byte
-	rsaPEM          string
-	tlsCert         tls.Certificate
-	roots           *x509.CertPool
-	unknownHostSeen sync.Map
+	rsa           *rsa.PrivateKey
+	ec            *ecdsa.PrivateKey
+	rsaDER, ecDER []byte
+	rsaPEM        string
 }
 
 var testKeys = sync.OnceValue(func() *keys {
@@ -75,28 +71,6 @@ var testKeys = sync.OnceValue(func() *keys {
 	}
 	k.rsaDER, k.ecDER = self(k.rsa), self(k.ec)
 	k.rsaPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.rsaDER}))
-
-	// A test CA and a server certificate valid for the providers' names.
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "jwtguard profile test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	if err != nil {
-		panic(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "providers"},
-		DNSNames: hosts, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, srvKey.Public(), caKey)
-	if err != nil {
-		panic(err)
-	}
-	k.tlsCert = tls.Certificate{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}
-	k.roots = x509.NewCertPool()
-	k.roots.AddCert(ca)
 	return k
 })
 
@@ -106,15 +80,13 @@ type providers struct {
 	mu     sync.Mutex
 	docs   map[string][]byte
 	hits   map[string]int
-	srv    *httptest.Server
 	Client *http.Client
 }
 
 func newProviders(t *testing.T) *providers {
 	t.Helper()
-	k := testKeys()
 	p := &providers{docs: map[string][]byte{}, hits: map[string]int{}}
-	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, err := tlstest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.Host)
 		if err != nil {
 			host = r.Host
@@ -130,20 +102,12 @@ func newProviders(t *testing.T) *providers {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
-	}))
-	p.srv.TLS = &tls.Config{Certificates: []tls.Certificate{k.tlsCert}}
-	p.srv.StartTLS()
-	t.Cleanup(p.srv.Close)
-	addr := p.srv.Listener.Addr().String()
-	var d net.Dialer
-	p.Client = &http.Client{Transport: &http.Transport{
-		// Every host name dials the local server; TLS still checks the
-		// certificate against the host name of the URL.
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, network, addr)
-		},
-		TLSClientConfig: &tls.Config{RootCAs: k.roots, MinVersion: tls.VersionTLS12},
-	}}
+	}), hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	p.Client = srv.Client()
 	return p
 }
 

@@ -1,4 +1,4 @@
-package jwtguard_test
+package jwtguardtest
 
 import (
 	"go/ast"
@@ -12,16 +12,15 @@ import (
 	"testing"
 
 	"github.com/jwtguard/jwtguard"
-	"github.com/jwtguard/jwtguard/jwtguardtest"
 )
 
-// sourceSentinels reads the package source (not its tests) and returns the
-// message of every exported package-level variable initialised with
-// errors.New, keyed by name. An exported Err* variable of any other form
-// fails the test: this check could not see what it is.
+// sourceSentinels reads the source of package jwtguard (not its tests) and
+// returns the message of every exported package-level variable initialised
+// with errors.New, keyed by name. An exported Err* variable of any other
+// form fails the test: this check could not see what it is.
 func sourceSentinels(t *testing.T) map[string]string {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
+	files, err := filepath.Glob(filepath.Join("..", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +92,11 @@ func errorsNewMessage(e ast.Expr) (string, bool) {
 }
 
 // TestConformanceSuiteCoversEverySentinel: the adapter conformance suite
-// (jwtguardtest.RunMiddlewareTests, run by every adapter) triggers each
-// sentinel in its list with a real request and fails when a listed sentinel
-// has no request. This test closes the loop: the list must be exactly the
-// exported sentinels declared in this package's source, so a new sentinel
-// cannot be added without a conformance row, and none answers 500.
+// (RunMiddlewareTests, run by every adapter) triggers each sentinel in its
+// list with a real request and fails when a listed sentinel has no
+// request. This test closes the loop: the list must be exactly the exported
+// sentinels declared in jwtguard's source, so a new sentinel cannot be
+// added without a conformance row, and none answers 500.
 func TestConformanceSuiteCoversEverySentinel(t *testing.T) {
 	declared := sourceSentinels(t)
 	if len(declared) == 0 {
@@ -111,16 +110,16 @@ func TestConformanceSuiteCoversEverySentinel(t *testing.T) {
 		byMessage[msg] = name
 	}
 
-	listed := jwtguardtest.Sentinels()
+	listed := sentinels
 	seen := map[string]bool{}
 	for _, s := range listed {
 		name, ok := byMessage[s.Error()]
 		switch {
 		case !ok:
-			t.Errorf("jwtguardtest.Sentinels lists %q, which is no exported sentinel of jwtguard", s)
+			t.Errorf("the suite's sentinel list has %q, which is no exported sentinel of jwtguard", s)
 			continue
 		case seen[name]:
-			t.Errorf("jwtguardtest.Sentinels lists %s twice", name)
+			t.Errorf("the suite's sentinel list has %s twice", name)
 		}
 		seen[name] = true
 		// No sentinel answers 500. The error table matches by identity, so
@@ -128,7 +127,7 @@ func TestConformanceSuiteCoversEverySentinel(t *testing.T) {
 		// look-alike with the same message (that would get the 500
 		// fallback).
 		if st := jwtguard.AsError(s).Status; st == http.StatusInternalServerError {
-			t.Errorf("jwtguardtest.Sentinels' %s answers 500: it is not the package's sentinel, or it has no row in the error table", name)
+			t.Errorf("the suite's %s answers 500: it is not the package's sentinel, or it has no row in the error table", name)
 		}
 	}
 	var missing []string
@@ -139,6 +138,6 @@ func TestConformanceSuiteCoversEverySentinel(t *testing.T) {
 	}
 	slices.Sort(missing)
 	for _, name := range missing {
-		t.Errorf("%s is not exercised by the adapter conformance suite: add it to jwtguardtest's sentinel list and a request that triggers it (jwtguardtest/conformance.go)", name)
+		t.Errorf("%s is not exercised by the adapter conformance suite: add it to the sentinel list of jwtguardtest/conformance.go and a request that triggers it", name)
 	}
 }
