@@ -82,6 +82,13 @@ var (
 	// ErrForbidden means the token is valid but a policy denied the request
 	// (403 insufficient_scope).
 	ErrForbidden = errors.New("jwtguard: forbidden")
+	// ErrProofOfPossession means the token is sender-constrained — its
+	// cnf claim binds it to a DPoP key (RFC 9449) or a client certificate
+	// (RFC 8705) — and the request did not prove possession of it: no or
+	// another certificate, no DPoP proof, a bound token presented as a
+	// plain bearer token, a cnf member this verifier cannot check, or
+	// [Verifier.Verify], which has no request to check.
+	ErrProofOfPossession = errors.New("jwtguard: sender-constrained token without proof of possession")
 )
 
 // RFC 6750 §3.1 error codes. RFC 9449 (DPoP: invalid_dpop_proof,
@@ -161,6 +168,7 @@ var errorTable = []errorClass{
 	{err: ErrIntrospectionUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "the token cannot be introspected now; try again later"},
 	{err: ErrKeysUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "verification keys are not available; try again later"},
 	{err: ErrForbidden, status: http.StatusForbidden, code: codeInsufficientScope, challenge: true, desc: "access denied"},
+	{err: ErrProofOfPossession, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "the token is bound to a key or certificate the request does not prove"},
 }
 
 // serverError is the class of an error that wraps no sentinel: a bug or a

@@ -1,6 +1,7 @@
 package jwtguard
 
 import (
+	"crypto/x509"
 	"net/http"
 	"strings"
 )
@@ -17,6 +18,15 @@ type Credential struct {
 	// custom extractor may name its own). A token from "cookie" on an
 	// unsafe method must pass cross-origin protection.
 	Source string
+
+	// The request's evidence for sender-constrained tokens. Authenticate
+	// fills these from the *http.Request; a caller without one (a gRPC
+	// interceptor) fills them itself for [Verifier.VerifyCredential].
+
+	// ClientCertificate is the request's TLS client certificate (the
+	// first of r.TLS.PeerCertificates), for certificate-bound tokens
+	// (RFC 8705 §3); nil when the client presented none.
+	ClientCertificate *x509.Certificate
 }
 
 // Extractor takes the credential out of a request. It returns a zero

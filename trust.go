@@ -26,7 +26,9 @@ type trustTable struct {
 // checkOnly (New has already found other errors) it only checks the
 // entries, so New reports every problem at once, and starts nothing.
 func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool) (*trustTable, error) {
-	t := &trustTable{byID: map[string]*entry{}}
+	// "cnf" is always read, in slot cnfSlot: a bound token is never
+	// accepted without its binding checked.
+	t := &trustTable{byID: map[string]*entry{}, want: []string{"cnf"}}
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
 	addWant := func(path string) {

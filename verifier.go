@@ -288,18 +288,57 @@ func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
 
 // Verify checks token and returns its claims. Every error is an *[Error]
 // wrapping one sentinel (ErrTokenExpired, ErrInvalidSignature, ...).
+//
+// Verify has no request, so it refuses every sender-constrained token
+// (one whose claims carry cnf) with [ErrProofOfPossession]: use
+// [Verifier.Authenticate], or [Verifier.VerifyCredential] with the
+// request's evidence.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	return v.verifyCredential(ctx, token, nil)
+}
+
+// VerifyCredential verifies a credential taken from a request that is not
+// an *http.Request — a gRPC or Connect interceptor's, a gateway's — with
+// the request's evidence for sender-constrained tokens: the client
+// certificate for certificate-bound tokens (RFC 8705). It judges the
+// token exactly as [Verifier.Authenticate] does; cred.Token is required.
+func (v *Verifier) VerifyCredential(ctx context.Context, cred Credential) (*Claims, error) {
+	if cred.Token == "" {
+		return nil, newError(ErrNoToken, "")
+	}
+	return v.verifyCredential(ctx, cred.Token, &cred)
+}
+
+// verifyCredential is Verify with the request's evidence (nil: none).
+func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Credential) (*Claims, error) {
 	var c *Claims
+	var b *binding
 	var err error
 	if v.introspector != nil {
-		c, err = v.verifyWithIntrospection(ctx, token)
+		c, b, err = v.verifyWithIntrospection(ctx, token)
 	} else {
-		c, err = v.verify(ctx, token)
+		c, b, err = v.verify(ctx, token)
+	}
+	if err == nil {
+		err = v.checkPresentation(b, cred)
 	}
 	if err != nil {
 		return nil, v.reject(ctx, err, c, token)
 	}
 	return c, nil
+}
+
+// checkPresentation checks how the token was presented: a DPoP-scheme
+// credential only through the DPoP check, a bound token only with its
+// binding proven.
+func (v *Verifier) checkPresentation(b *binding, cred *Credential) error {
+	if cred != nil && strings.EqualFold(cred.Scheme, "DPoP") {
+		return bindingError("a DPoP-scheme credential, and DPoP is not enabled on this verifier")
+	}
+	if b != nil {
+		return checkBinding(b, cred, "")
+	}
+	return nil
 }
 
 // reject turns an error into an *Error and logs it: the reason with its
@@ -331,16 +370,18 @@ type cachedClaims struct {
 	c  *Claims
 	ks *jose.KeySet // the key set that verified the token
 	e  *entry
+	b  *binding // the token's cnf, nil when it is not bound
 }
 
-// verify runs every check. On error it may return partially-filled claims
-// (for logging only).
-func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
+// verify runs every check but the binding's, and returns the token's
+// binding (nil when it has no cnf) for the caller to check. On error it
+// may return partially-filled claims (for logging only).
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding, error) {
 	if len(token) > v.maxSize {
-		return nil, newError(ErrTokenTooLarge, "")
+		return nil, nil, newError(ErrTokenTooLarge, "")
 	}
 	if token == "" {
-		return nil, newError(ErrNoToken, "")
+		return nil, nil, newError(ErrNoToken, "")
 	}
 	now := v.now()
 	if v.cache != nil {
@@ -353,7 +394,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 				e, err := v.trust.route(ctx, hit.c)
 				if err != nil {
 					v.cache.DeleteIf(token, func(x cachedClaims) bool { return x.c == hit.c })
-					return nil, err
+					return nil, nil, err
 				}
 				fresh = e == hit.e
 			}
@@ -363,12 +404,12 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 				cp := *hit.c
 				c := &cp
 				if err := v.checkTimes(c, now); err != nil {
-					return c, err
+					return c, nil, err
 				}
 				if err := v.checkRevocation(ctx, c); err != nil {
-					return c, err
+					return c, nil, err
 				}
-				return c, nil
+				return c, hit.b, nil
 			}
 			v.cache.DeleteIf(token, func(x cachedClaims) bool { return x.c == hit.c })
 		}
@@ -376,59 +417,59 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	hs, ps, ss, ok := jose.Split(token)
 	if !ok {
 		if strings.Count(token, ".") == 4 {
-			return nil, malformed(errors.New("JWE (encrypted) tokens are not accepted"))
+			return nil, nil, malformed(errors.New("JWE (encrypted) tokens are not accepted"))
 		}
-		return nil, malformed(errors.New("a JWS must have three dot-separated parts"))
+		return nil, nil, malformed(errors.New("a JWS must have three dot-separated parts"))
 	}
 	hdr, err := jose.DecodeHeader(hs)
 	if err != nil {
-		return nil, malformed(err)
+		return nil, nil, malformed(err)
 	}
 	spec, allowed := v.algs[hdr.Alg]
 	if !allowed {
 		e := newError(ErrAlgorithmNotAllowed, "")
 		e.Detail = fmt.Sprintf("alg %s is not in WithAlgorithms (%s)", shown(hdr.Alg), strings.Join(v.algNames, ", "))
-		return nil, e
+		return nil, nil, e
 	}
 	if jose.DecodedLen(len(ps)) < 0 || jose.DecodedLen(len(ss)) < 0 {
-		return nil, malformed(jose.ErrBase64)
+		return nil, nil, malformed(jose.ErrBase64)
 	}
 	var sbuf [512]byte
 	sig, err := jose.AppendBase64(sbuf[:0], ss)
 	if err != nil {
-		return nil, malformed(fmt.Errorf("signature: %w", err))
+		return nil, nil, malformed(fmt.Errorf("signature: %w", err))
 	}
 	if len(sig) == 0 {
-		return nil, newError(fmt.Errorf("%w: empty signature", ErrInvalidSignature), "")
+		return nil, nil, newError(fmt.Errorf("%w: empty signature", ErrInvalidSignature), "")
 	}
 	payload, err := jose.AppendBase64(make([]byte, 0, jose.DecodedLen(len(ps))), ps)
 	if err != nil {
-		return nil, malformed(fmt.Errorf("payload: %w", err))
+		return nil, nil, malformed(fmt.Errorf("payload: %w", err))
 	}
 	var slotBuf [maxWantedSlots][]byte
 	slots := v.trust.slots(&slotBuf)
 	c, err := parseRegistered(payload, v.trust.want, slots)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	// Route to the issuer entry, before any network request.
 	e, err := v.trust.route(ctx, c)
 	if err != nil {
-		return c, err
+		return c, nil, err
 	}
 	c.ent = e.nameFor(c.Issuer)
 	if len(token) > e.maxSize {
-		return c, unverified(ErrTokenTooLarge, fmt.Sprintf("the token is %d bytes; %s accepts at most %d (Issuer.MaxTokenSize)", len(token), e.label(), e.maxSize))
+		return c, nil, unverified(ErrTokenTooLarge, fmt.Sprintf("the token is %d bytes; %s accepts at most %d (Issuer.MaxTokenSize)", len(token), e.label(), e.maxSize))
 	}
 	if e.algs != nil {
 		if spec, ok = e.algs[hdr.Alg]; !ok {
-			return c, unverified(ErrAlgorithmNotAllowed, fmt.Sprintf("alg %s is not in the Algorithms of %s (%s)", shown(hdr.Alg), e.label(), strings.Join(sortedKeys(e.algs), ", ")))
+			return c, nil, unverified(ErrAlgorithmNotAllowed, fmt.Sprintf("alg %s is not in the Algorithms of %s (%s)", shown(hdr.Alg), e.label(), strings.Join(sortedKeys(e.algs), ", ")))
 		}
 	}
 	ks, err := e.keys(ctx, now)
 	if err != nil {
-		return c, err
+		return c, nil, err
 	}
 	msg := token[:len(hs)+1+len(ps)]
 	var kbuf [jose.MaxKeysTried]*jose.Key
@@ -444,12 +485,12 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	if len(cands) == 0 {
 		if hdr.Kid != "" && ks.HasKid(hdr.Kid) {
-			return c, unverified(ErrAlgorithmNotAllowed, fmt.Sprintf("the key with kid %s of %s cannot be used with alg %s (its key type or own alg differs)", shown(hdr.Kid), e.label(), shown(hdr.Alg)))
+			return c, nil, unverified(ErrAlgorithmNotAllowed, fmt.Sprintf("the key with kid %s of %s cannot be used with alg %s (its key type or own alg differs)", shown(hdr.Kid), e.label(), shown(hdr.Alg)))
 		}
 		if hdr.Kid == "" {
-			return c, unverified(ErrKeyNotFound, fmt.Sprintf("the token has no kid and none of the %s of %s fits alg %s", e.src.describe(now), e.label(), shown(hdr.Alg)))
+			return c, nil, unverified(ErrKeyNotFound, fmt.Sprintf("the token has no kid and none of the %s of %s fits alg %s", e.src.describe(now), e.label(), shown(hdr.Alg)))
 		}
-		return c, unverified(ErrKeyNotFound, fmt.Sprintf("kid %s is not among the %s of %s, even after a refresh", shown(hdr.Kid), e.src.describe(now), e.label()))
+		return c, nil, unverified(ErrKeyNotFound, fmt.Sprintf("kid %s is not among the %s of %s, even after a refresh", shown(hdr.Kid), e.src.describe(now), e.label()))
 	}
 	verified := false
 	m := jose.StringBytes(msg) // read-only view of the signing input, no copy
@@ -460,24 +501,25 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		}
 	}
 	if !verified {
-		return c, unverified(ErrInvalidSignature, fmt.Sprintf("the %s signature does not verify with the %d key(s) of %s that fit kid %s", shown(hdr.Alg), len(cands), e.label(), shown(hdr.Kid)))
+		return c, nil, unverified(ErrInvalidSignature, fmt.Sprintf("the %s signature does not verify with the %d key(s) of %s that fit kid %s", shown(hdr.Alg), len(cands), e.label(), shown(hdr.Kid)))
 	}
 	e.proven()
 
 	// The signature is genuine; now judge the claims.
 	if err := e.judge(c, payload, slots, hdr.Typ, true); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if err := v.checkTimes(c, now); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if err := v.checkRevocation(ctx, c); err != nil {
-		return c, err
+		return c, nil, err
 	}
+	bnd := parseBinding(slots[cnfSlot])
 	if v.cache != nil {
-		v.store(token, c, ks, e, now)
+		v.store(token, c, ks, e, bnd, now)
 	}
-	return c, nil
+	return c, bnd, nil
 }
 
 // sortedKeys returns the algorithm names of m, sorted.
@@ -491,7 +533,7 @@ func malformed(err error) error {
 }
 
 // store puts a copy of c in the verified-token cache.
-func (v *Verifier) store(token string, c *Claims, ks *jose.KeySet, e *entry, now time.Time) {
+func (v *Verifier) store(token string, c *Claims, ks *jose.KeySet, e *entry, b *binding, now time.Time) {
 	until := now.Add(v.cacheTTL)
 	if c.ExpiresAt.Before(until) {
 		until = c.ExpiresAt
@@ -505,7 +547,7 @@ func (v *Verifier) store(token string, c *Claims, ks *jose.KeySet, e *entry, now
 	cp.Audience, cp.Roles, cp.Scopes = slices.Clip(cp.Audience), slices.Clip(cp.Roles), slices.Clip(cp.Scopes)
 	cp.Permissions, cp.Tenants = slices.Clip(cp.Permissions), slices.Clip(cp.Tenants)
 	c.Audience, c.Roles, c.Scopes, c.Permissions, c.Tenants = cp.Audience, cp.Roles, cp.Scopes, cp.Permissions, cp.Tenants
-	v.cache.Put(token, cachedClaims{c: &cp, ks: ks, e: e}, until)
+	v.cache.Put(token, cachedClaims{c: &cp, ks: ks, e: e, b: b}, until)
 }
 
 // checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4-6).
@@ -574,61 +616,69 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 			return nil, newError(ErrCrossOrigin, "")
 		}
 	}
-	return v.Verify(r.Context(), cred.Token)
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		cred.ClientCertificate = r.TLS.PeerCertificates[0]
+	}
+	return v.verifyCredential(r.Context(), cred.Token, &cred)
 }
 
 // verifyWithIntrospection is Verify's path when WithIntrospection is set.
-func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*Claims, error) {
+func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*Claims, *binding, error) {
 	if isCompactJWS(token) && v.trust.hasEntries() {
-		c, err := v.verify(ctx, token)
+		c, bnd, err := v.verify(ctx, token)
 		if err != nil {
-			return c, err
+			return c, nil, err
 		}
 		active, _, err := v.introspect(ctx, token, true)
 		if err != nil {
-			return c, err
+			return c, nil, err
 		}
 		if !active {
-			return c, newError(ErrTokenInactive, "")
+			return c, nil, newError(ErrTokenInactive, "")
 		}
-		return c, nil
+		return c, bnd, nil
 	}
 	if len(token) > v.maxSize {
-		return nil, newError(ErrTokenTooLarge, "")
+		return nil, nil, newError(ErrTokenTooLarge, "")
 	}
 	if token == "" {
-		return nil, newError(ErrNoToken, "")
+		return nil, nil, newError(ErrNoToken, "")
 	}
 	active, answer, err := v.introspect(ctx, token, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !active {
-		return nil, newError(ErrTokenInactive, "")
+		return nil, nil, newError(ErrTokenInactive, "")
 	}
 	var slotBuf [maxWantedSlots][]byte
 	slots := v.trust.slots(&slotBuf)
 	c, err := parseRegistered(answer, v.trust.want, slots)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e := v.trust.entryForIssuer(c.Issuer)
 	if e == nil {
 		err := newError(ErrInvalidIssuer, "the introspection answer names no trusted issuer")
 		err.Detail = fmt.Sprintf("the answer's iss %s is not a configured issuer; configured: %s", shown(c.Issuer), v.trust.configured())
-		return c, err
+		return c, nil, err
 	}
 	c.ent = e.nameFor(c.Issuer)
 	if err := e.judge(c, answer, slots, "", false); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if err := v.checkTimes(c, v.now()); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	// The revocation store is asked about opaque tokens too, so a logout
 	// (RevokeClaims) ends an introspected token with a jti at once, as it
 	// ends a JWT.
-	return c, v.checkRevocation(ctx, c)
+	if err := v.checkRevocation(ctx, c); err != nil {
+		return c, nil, err
+	}
+	// A cnf in the answer binds the opaque token (RFC 9449 §6.2, RFC 8705
+	// §3.2).
+	return c, parseBinding(slots[cnfSlot]), nil
 }
 
 // introspect asks the introspector and classifies its errors.

@@ -3,6 +3,8 @@ package jwtguardtest
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -130,6 +132,7 @@ var sentinels = []error{
 	jwtguard.ErrIntrospectionUnavailable,
 	jwtguard.ErrKeysUnavailable,
 	jwtguard.ErrForbidden,
+	jwtguard.ErrProofOfPossession,
 }
 
 // BuildFunc builds the handler under test: the adapter's middleware for
@@ -263,6 +266,7 @@ type row struct {
 	auth     []string // Authorization header values
 	cookies  []string // values of cookies named cookieName
 	header   map[string]string
+	cert     *x509.Certificate // the TLS client certificate presented (nil: none)
 
 	status    int
 	challenge string // exact WWW-Authenticate ("" = must be absent)
@@ -294,6 +298,10 @@ func conformanceRows(f *fixtures) []row {
 	bearer := func(tok string) []string { return []string{"Bearer " + tok} }
 	pad := func(n int) Claims { return Claims{"pad": strings.Repeat("a", n)} }
 
+	mine, other := NewClientCertificate(f.t, "client").Leaf, NewClientCertificate(f.t, "another client").Leaf
+	certBound := iss.Mint(Claims{"sub": "carol"}, WithCertificateBinding(mine))
+	const pop = "the token is bound to a key or certificate the request does not prove"
+
 	return []row{
 		// Allowed requests.
 		{name: "valid token", path: routeProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
@@ -302,6 +310,7 @@ func conformanceRows(f *fixtures) []row {
 		{name: "admin route with admin", path: routeAdmin, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
 		{name: "scoped route with scope", path: routeScoped, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
 		{name: "own tenant", path: "/tenants/acme/orders", auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
+		{name: "certificate-bound token with its certificate", path: routeProtected, auth: bearer(certBound), cert: mine, status: 200, sub: "carol", wantClaims: true},
 		{name: "optional without token", path: routeOptional, status: 200},
 		{name: "optional with token", path: routeOptional, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
 		{name: "skipped without token", path: routeSkipped, status: 200},
@@ -442,6 +451,19 @@ func conformanceRows(f *fixtures) []row {
 			status: 403, challenge: forbidden("requires scope "+scopeRead) + `, scope="` + scopeRead + `"`, body: "insufficient_scope"},
 		{name: "other tenant", err: jwtguard.ErrForbidden, path: "/tenants/acme/orders", auth: bearer(user),
 			status: 403, challenge: forbidden("token is not valid for this tenant"), body: "insufficient_scope"},
+
+		// ErrProofOfPossession: a sender-constrained token (cnf) is never
+		// accepted without its binding proven.
+		{name: "DPoP-bound token sent as Bearer", err: jwtguard.ErrProofOfPossession, path: routeProtected,
+			auth:   bearer(iss.Mint(Claims{"cnf": map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})),
+			status: 401, challenge: invalid(pop), body: "invalid_token"},
+		{name: "certificate-bound token without a client certificate", err: jwtguard.ErrProofOfPossession, path: routeProtected, auth: bearer(certBound),
+			status: 401, challenge: invalid(pop), body: "invalid_token"},
+		{name: "certificate-bound token with another certificate", err: jwtguard.ErrProofOfPossession, path: routeProtected, auth: bearer(certBound), cert: other,
+			status: 401, challenge: invalid(pop), body: "invalid_token"},
+		{name: "token bound by a cnf member jwtguard cannot check", err: jwtguard.ErrProofOfPossession, path: routeProtected,
+			auth:   bearer(iss.Mint(Claims{"cnf": map[string]any{"kid": "k1"}})),
+			status: 401, challenge: invalid(pop), body: "invalid_token"},
 	}
 }
 
@@ -460,6 +482,9 @@ func (r *row) request() *http.Request {
 	}
 	for k, v := range r.header {
 		req.Header.Set(k, v)
+	}
+	if r.cert != nil {
+		req.TLS = &tls.ConnectionState{HandshakeComplete: true, PeerCertificates: []*x509.Certificate{r.cert}}
 	}
 	return req
 }

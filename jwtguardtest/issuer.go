@@ -467,10 +467,11 @@ type mint struct {
 	alg     string
 	header  map[string]any
 	drop    []string
-	key     crypto.Signer // overrides the issuer's key
-	secret  []byte        // overrides the HMAC secret
-	rawBody []byte        // overrides the payload bytes
-	rawHead []byte        // overrides the header bytes
+	key     crypto.Signer  // overrides the issuer's key
+	secret  []byte         // overrides the HMAC secret
+	rawBody []byte         // overrides the payload bytes
+	rawHead []byte         // overrides the header bytes
+	cnf     map[string]any // confirmation members (sender-constrained tokens)
 }
 
 // WithAlg signs with the issuer's current key for alg (default RS256;
@@ -532,6 +533,9 @@ func (i *Issuer) Mint(claims Claims, opts ...MintOption) string {
 	}
 	body := i.DefaultClaims()
 	maps.Copy(body, claims)
+	if m.cnf != nil {
+		body["cnf"] = m.cnf
+	}
 	for k, v := range body {
 		if v == nil {
 			delete(body, k)

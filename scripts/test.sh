@@ -52,8 +52,8 @@ for p in $libs; do
 done
 echo "ok: internal packages do not import the root; no library package imports an SDK, exporter or config library"
 
-echo "== exported names of the root package (at most 90)"
-go run scripts/exports.go -max 90
+echo "== exported names of the root package (at most 105, each name beyond the first 90 justified in CHANGELOG.md)"
+go run scripts/exports.go -max 105
 
 echo "== module hygiene: go mod tidy changes nothing (every module of the repository)"
 # -diff prints what tidy would change and exits non-zero, leaving the files
