@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
@@ -65,10 +66,11 @@ type Claims struct {
 // token. One value per entry (per tenant of a template entry), made when
 // the entry is built and never written again.
 type entryName struct {
-	name     string // the canonical issuer, see Claims.Entry
-	id       string // the entry's ID as configured (a template as written)
-	tenant   string // a template entry's tenant
-	provider string // Issuer.Provider
+	name     string    // the canonical issuer, see Claims.Entry
+	id       string    // the entry's ID as configured (a template as written)
+	tenant   string    // a template entry's tenant
+	provider string    // Issuer.Provider
+	dpop     dpop.Mode // the entry's DPoP mode, resolved (never Inherit)
 }
 
 // Entry returns the stable name of the configured issuer entry that

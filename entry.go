@@ -238,6 +238,7 @@ type entryBuilder struct {
 	maxSize int                  // the verifier's default token size
 	want    []string             // top-level names read in the parsing pass
 	sources *sourceSet
+	dpop    *dpopState // nil without WithDPoP
 }
 
 // build checks is and builds its entry. Errors name the option and issuer.
@@ -261,13 +262,17 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 	if is.ID == "" && is.SubjectPrefix == "" && !cfg.skipIssuer {
 		fail("empty ID (the exact iss of its tokens)")
 	}
+	e.name = &entryName{id: is.ID, provider: is.Provider}
 	switch {
 	case is.ID != "":
-		e.name = &entryName{name: is.ID, id: is.ID, provider: is.Provider}
+		e.name.name = is.ID
 	case is.SubjectPrefix != "":
-		e.name = &entryName{name: is.SubjectPrefix, provider: is.Provider}
-	case is.Provider != "":
-		e.name = &entryName{provider: is.Provider}
+		e.name.name = is.SubjectPrefix
+	}
+	if m, err := entryMode(is.DPoP, b.dpop); err != nil {
+		fail("%v", err)
+	} else {
+		e.name.dpop = m
 	}
 	for _, a := range is.Aliases {
 		if a == "" {
@@ -441,10 +446,7 @@ func (e *entry) tenantName(tn string, made map[string]*entryName) *entryName {
 	if open, end := strings.IndexByte(e.id, '{'), strings.IndexByte(e.id, '}'); open >= 0 && end > open {
 		name = e.id[:open] + tn + e.id[end+1:]
 	}
-	n := &entryName{name: name, id: e.id, tenant: tn}
-	if e.name != nil {
-		n.provider = e.name.provider
-	}
+	n := &entryName{name: name, id: e.id, tenant: tn, provider: e.name.provider, dpop: e.name.dpop}
 	made[tn] = n
 	return n
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jwtguard/jwtguard/dpop"
 )
 
 // Sentinel errors, one per failure class. Every error returned by
@@ -89,15 +91,20 @@ var (
 	// plain bearer token, a cnf member this verifier cannot check, or
 	// [Verifier.Verify], which has no request to check.
 	ErrProofOfPossession = errors.New("jwtguard: sender-constrained token without proof of possession")
+	// ErrThrottled means the client sent too much: a DPoP key used its
+	// quota of proofs (429 with Retry-After).
+	ErrThrottled = errors.New("jwtguard: too many requests")
 )
 
-// RFC 6750 §3.1 error codes. RFC 9449 (DPoP: invalid_dpop_proof,
-// use_dpop_nonce) and RFC 9470 (insufficient_user_authentication) codes
-// become rows of the same table when those features land.
+// Error codes: RFC 6750 §3.1, and RFC 9449's for DPoP. RFC 9470's
+// insufficient_user_authentication becomes a row of the same table when
+// step-up lands.
 const (
 	codeInvalidRequest    = "invalid_request"
 	codeInvalidToken      = "invalid_token"
 	codeInsufficientScope = "insufficient_scope"
+	codeInvalidDPoPProof  = "invalid_dpop_proof" // RFC 9449 §7.1
+	codeUseDPoPNonce      = "use_dpop_nonce"     // RFC 9449 §9
 )
 
 // unverifiedDesc is what a client is told of every failure that depends
@@ -169,6 +176,9 @@ var errorTable = []errorClass{
 	{err: ErrKeysUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "verification keys are not available; try again later"},
 	{err: ErrForbidden, status: http.StatusForbidden, code: codeInsufficientScope, challenge: true, desc: "access denied"},
 	{err: ErrProofOfPossession, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "the token is bound to a key or certificate the request does not prove"},
+	{err: dpop.ErrInvalidProof, status: http.StatusUnauthorized, scheme: "DPoP", code: codeInvalidDPoPProof, challenge: true, desc: "the DPoP proof is invalid"},
+	{err: dpop.ErrUseNonce, status: http.StatusUnauthorized, scheme: "DPoP", code: codeUseDPoPNonce, challenge: true, desc: "a DPoP proof with the server's nonce is required"},
+	{err: ErrThrottled, status: http.StatusTooManyRequests, body: "too_many_requests", retry: true, desc: "too many requests; try again later"},
 }
 
 // serverError is the class of an error that wraps no sentinel: a bug or a
@@ -210,6 +220,9 @@ type Error struct {
 	// Err is the sentinel (possibly wrapped with internal detail, which is
 	// logged but never sent) this error belongs to.
 	Err error
+	// auth, set by a verifier with DPoP, says which challenges a 401
+	// carries (RFC 9449 §7.1) and holds a fresh DPoP nonce.
+	auth *authSchemes
 	// Detail is for the operator, never sent to the client: the values
 	// seen in the token (its iss, aud, alg, kid, typ — bounded and
 	// escaped, as they come from whoever sent it) beside the configured
@@ -297,20 +310,43 @@ func AsError(err error) *Error {
 	return newError(err, "")
 }
 
-// challenge builds the WWW-Authenticate value for e (RFC 6750 §3).
+// challenge builds the WWW-Authenticate value for e (RFC 6750 §3): one
+// challenge of the row's scheme, or — from a verifier with DPoP — one per
+// accepted scheme (Bearer, then DPoP with algs=, RFC 9449 §7.1), the error
+// code on the challenge it concerns.
 func (e *Error) challenge(realm string) string {
 	var b strings.Builder
 	scheme := classOf(e).scheme
+	if a := e.auth; a != nil && (a.bearer || a.dpopAlgs != "") {
+		onDPoP := scheme == "DPoP" || a.onDPoP || !a.bearer
+		if a.bearer {
+			e.writeChallenge(&b, "Bearer", realm, !onDPoP, "")
+		}
+		if a.dpopAlgs != "" {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			e.writeChallenge(&b, "DPoP", realm, onDPoP, a.dpopAlgs)
+		}
+		return b.String()
+	}
 	if scheme == "" {
 		scheme = "Bearer"
 	}
+	e.writeChallenge(&b, scheme, realm, true, "")
+	return b.String()
+}
+
+// writeChallenge writes one challenge: the scheme, realm, the error code
+// with its description and scope (when withError), and algs.
+func (e *Error) writeChallenge(b *strings.Builder, scheme, realm string, withError bool, algs string) {
 	b.WriteString(scheme)
 	sep := " "
 	if realm != "" {
 		b.WriteString(sep + `realm="` + quoteSafe(realm) + `"`)
 		sep = ", "
 	}
-	if e.Code != "" {
+	if withError && e.Code != "" {
 		b.WriteString(sep + `error="` + e.Code + `"`)
 		sep = ", "
 		if e.Description != "" {
@@ -320,7 +356,9 @@ func (e *Error) challenge(realm string) string {
 			b.WriteString(sep + `scope="` + quoteSafe(strings.Join(e.Scope, " ")) + `"`)
 		}
 	}
-	return b.String()
+	if algs != "" {
+		b.WriteString(sep + `algs="` + quoteSafe(algs) + `"`)
+	}
 }
 
 // quoteSafe keeps only the characters RFC 6750 §3 allows inside quoted
@@ -373,6 +411,9 @@ func WriteError(w http.ResponseWriter, realm string, err error) {
 	}
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	if e.auth != nil && e.auth.nonce != "" {
+		h.Set("DPoP-Nonce", e.auth.nonce)
 	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

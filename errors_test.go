@@ -7,6 +7,7 @@ package jwtguard
 // HMAC tokens.
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -35,12 +36,24 @@ type errtSentinel struct {
 }
 
 // errtSource parses the package's non-test sources once.
+// errtClassPackages are the sub-packages whose "jwtguard: " sentinels are
+// failure classes of the verifier's error table (the protocol packages
+// keep their own sentinels, so the root does not export one per code).
+var errtClassPackages = []string{"dpop"}
+
 func errtSource(t *testing.T) []*ast.File {
 	t.Helper()
 	fset := token.NewFileSet()
 	paths, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, dir := range errtClassPackages {
+		sub, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, sub...)
 	}
 	var files []*ast.File
 	for _, p := range paths {
@@ -55,7 +68,7 @@ func errtSource(t *testing.T) []*ast.File {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.Name.Name == "jwtguard" {
+		if f.Name.Name == "jwtguard" || slices.Contains(errtClassPackages, f.Name.Name) {
 			files = append(files, f)
 		}
 	}
@@ -95,6 +108,12 @@ func errtSentinels(t *testing.T, files []*ast.File) []errtSentinel {
 					if s.text == "" {
 						t.Errorf("%s is not declared as errors.New(\"literal\")", n.Name)
 					}
+					if f.Name.Name != "jwtguard" {
+						if !strings.HasPrefix(s.text, "jwtguard: ") {
+							continue // a sub-package's own error, not a failure class
+						}
+						s.name = f.Name.Name + "." + s.name
+					}
 					out = append(out, s)
 				}
 			}
@@ -132,8 +151,13 @@ func errtRowNames(t *testing.T, files []*ast.File) []string {
 						t.Fatal("errorTable rows must use keyed fields")
 					}
 					if k, _ := kv.Key.(*ast.Ident); k != nil && k.Name == "err" {
-						if id, ok := kv.Value.(*ast.Ident); ok {
-							name = id.Name
+						switch v := kv.Value.(type) {
+						case *ast.Ident:
+							name = v.Name
+						case *ast.SelectorExpr:
+							if pkg, ok := v.X.(*ast.Ident); ok {
+								name = pkg.Name + "." + v.Sel.Name
+							}
 						}
 					}
 				}
@@ -233,7 +257,7 @@ func TestAsErrorAndWriteErrorFollowTheTable(t *testing.T) {
 					t.Fatalf("WWW-Authenticate %q, row challenge %v", chal, row.challenge)
 				}
 				if row.challenge {
-					want := `Bearer realm="api"`
+					want := cmp.Or(row.scheme, "Bearer") + ` realm="api"`
 					if row.code != "" {
 						want += `, error="` + row.code + `", error_description="` + row.desc + `"`
 					}

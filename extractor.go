@@ -27,6 +27,22 @@ type Credential struct {
 	// first of r.TLS.PeerCertificates), for certificate-bound tokens
 	// (RFC 8705 §3); nil when the client presented none.
 	ClientCertificate *x509.Certificate
+	// DPoPProof is the value of the request's DPoP header (RFC 9449 §4),
+	// which a DPoP-scheme credential needs; "" when it has none. A
+	// request with several DPoP headers is refused by Authenticate; a
+	// caller of VerifyCredential refuses it itself.
+	DPoPProof string
+	// Method is the request's method, for the proof's htm.
+	Method string
+	// RequestURI is the request target as the client sent it (like
+	// http.Request.RequestURI: "/orders/42?x=1", before any prefix was
+	// stripped); its path, on one of the verifier's origins, must be the
+	// proof's htu. A gRPC caller gives "/package.Service/Method".
+	RequestURI string
+	// Origin is the request's external origin ("https://api.example.com")
+	// when it comes from a trusted source (a trusted proxy's forwarded
+	// headers), beside the configured origins; "" for none.
+	Origin string
 }
 
 // Extractor takes the credential out of a request. It returns a zero
@@ -56,8 +72,11 @@ func FromAuthHeader() Extractor { return FromHeader("Authorization", "Bearer") }
 func FromHeader(name, scheme string) Extractor {
 	name = http.CanonicalHeaderKey(name)
 	credScheme := scheme
-	if credScheme == "" || strings.EqualFold(credScheme, "Bearer") {
+	switch {
+	case credScheme == "" || strings.EqualFold(credScheme, "Bearer"):
 		credScheme = "Bearer"
+	case strings.EqualFold(credScheme, "DPoP"):
+		credScheme = "DPoP"
 	}
 	return extractorFunc(func(r *http.Request) (Credential, error) {
 		vals := r.Header[name]

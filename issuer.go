@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
@@ -91,6 +92,11 @@ type Issuer struct {
 	// authorization server, whose tokens a resource server cannot
 	// validate) sets it, and New fails with it.
 	Invalid error
+	// DPoP is this issuer's DPoP mode (package dpop): dpop.Allowed,
+	// dpop.Required, dpop.Disabled; the zero value, dpop.Inherit, takes
+	// the verifier's ([WithDPoP]; disabled without it). A token bound to a
+	// DPoP key (cnf.jkt) always needs a valid proof, whatever the mode.
+	DPoP dpop.Mode
 	// Provider names the identity provider this entry is for
 	// ("github-actions", "kubernetes", ...): the profile package sets it,
 	// and its provider-specific policies ([Claims.Provider]) pass only

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/jwtguard/jwtguard/dpop"
 )
 
 // Defaults and limits. They are documented on the options that change them.
@@ -60,6 +62,7 @@ type config struct {
 	cacheSize      int
 	cacheTTL       time.Duration
 	remote         RemoteKeys
+	dpop           *dpop.Config
 }
 
 func optErr(name, format string, args ...any) error {
@@ -315,6 +318,26 @@ func WithIssuer(id string, keys *KeySource) Option {
 func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
 	return single("WithIssuerResolver", func(c *config) error {
 		c.resolver, c.resolverMax = resolve, maxIssuers
+		return nil
+	})
+}
+
+// WithDPoP accepts DPoP-bound tokens (RFC 9449): "Authorization: DPoP
+// <token>" with a proof in the DPoP header, checked as RFC 9449 §4.3 says
+// (one header; typ dpop+jwt; an asymmetric alg of c.Algorithms; a public
+// jwk that verifies the signature; htm, htu on c.Origins, iat within the
+// proof lifetime, ath; the token's cnf.jkt is the proof key's thumbprint;
+// the jti never seen before; the server's nonce when c.NonceSecret is
+// set). c.Mode is the verifier-wide mode — dpop.Allowed (bearer and DPoP)
+// or dpop.Required — and an Issuer.DPoP overrides it per issuer. With
+// the default extractor, both schemes are read from Authorization.
+//
+// Without WithDPoP, a DPoP-bound token is still never accepted: it is
+// refused like every sender-constrained token whose binding is not
+// proven.
+func WithDPoP(c dpop.Config) Option {
+	return single("WithDPoP", func(cfg *config) error {
+		cfg.dpop = &c
 		return nil
 	})
 }

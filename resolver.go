@@ -303,7 +303,8 @@ func sameAnswer(a, b Issuer) bool {
 		slices.Equal(a.TokenTypes, b.TokenTypes) && a.TokenUseClaim == b.TokenUseClaim &&
 		slices.Equal(a.TokenUses, b.TokenUses) &&
 		slices.Equal(a.Clients, b.Clients) && (a.Clients == nil) == (b.Clients == nil) &&
-		a.Invalid == nil && b.Invalid == nil && a.Provider == b.Provider && a.MaxTokenSize == b.MaxTokenSize
+		a.Invalid == nil && b.Invalid == nil && a.Provider == b.Provider && a.MaxTokenSize == b.MaxTokenSize &&
+		a.DPoP == b.DPoP
 }
 
 func sameClaimMap(a, b ClaimMap) bool {

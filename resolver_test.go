@@ -32,6 +32,8 @@ func TestSameAnswerCoversEveryField(t *testing.T) {
 			fv.SetBool(true)
 		case reflect.Int:
 			fv.SetInt(4096)
+		case reflect.Uint8: // DPoP
+			fv.SetUint(2)
 		case reflect.Pointer: // Keys
 			changed.Keys = HMAC([]byte("a-secret-of-at-least-thirty-two-bytes"))
 		case reflect.Struct: // Claims

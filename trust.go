@@ -25,7 +25,7 @@ type trustTable struct {
 // newTrustTable checks every issuer entry and starts the key sources. With
 // checkOnly (New has already found other errors) it only checks the
 // entries, so New reports every problem at once, and starts nothing.
-func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool) (*trustTable, error) {
+func newTrustTable(cfg *config, sources *sourceSet, ds *dpopState, maxSize int, checkOnly bool) (*trustTable, error) {
 	// "cnf" is always read, in slot cnfSlot: a bound token is never
 	// accepted without its binding checked.
 	t := &trustTable{byID: map[string]*entry{}, want: []string{"cnf"}}
@@ -52,7 +52,7 @@ func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool)
 	}
 	sources.shared, sources.checkOnly = map[any]keySource{}, checkOnly
 	t.sources = sources
-	b := &entryBuilder{cfg: cfg, algs: sources.algs, maxSize: maxSize, want: t.want, sources: sources}
+	b := &entryBuilder{cfg: cfg, algs: sources.algs, maxSize: maxSize, want: t.want, sources: sources, dpop: ds}
 	t.build = b.build
 	switch {
 	case len(cfg.issuers) > 0 || cfg.resolver != nil:

@@ -44,6 +44,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/jose"
 )
@@ -67,6 +68,7 @@ type Verifier struct {
 	revokeOpen   bool
 	introspector Introspector
 	realm        string
+	dpop         *dpopState // nil without WithDPoP
 
 	closeOnce sync.Once
 }
@@ -132,9 +134,7 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	}
 	if cfg.given["WithExtractor"] && isNil(cfg.extractor) {
 		fail(optErr("WithExtractor", "nil extractor"))
-	}
-	if v.extractor == nil {
-		v.extractor = FromAuthHeader()
+		v.extractor = nil
 	}
 	if cfg.given["WithLogger"] && cfg.log == nil {
 		fail(optErr("WithLogger", "nil logger"))
@@ -205,11 +205,23 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	if cfg.skipAudience && len(cfg.audiences) > 0 {
 		fail(errors.New("jwtguard: WithAudience and WithoutAudienceCheck contradict each other"))
 	}
+	if cfg.dpop != nil {
+		ds, err := checkDPoP(*cfg.dpop, v.leeway)
+		fail(err)
+		v.dpop = ds
+		if v.extractor == nil {
+			// Both schemes from Authorization; one of them only.
+			v.extractor = FromOneOf(FromAuthHeader(), FromHeader("Authorization", "DPoP"))
+		}
+	}
+	if v.extractor == nil {
+		v.extractor = FromAuthHeader()
+	}
 	// The issuer entries are checked even when other settings failed, so
 	// a developer fixes the configuration in one round; no key source is
 	// started then.
 	sources := &sourceSet{remote: cfg.remote, algs: v.algs, now: v.now, log: v.opLog}
-	t, err := newTrustTable(cfg, sources, v.maxSize, len(errs) > 0)
+	t, err := newTrustTable(cfg, sources, v.dpop, v.maxSize, len(errs) > 0)
 	if len(errs) > 0 {
 		if err != nil {
 			errs = append(errs, err)
@@ -300,11 +312,15 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 // VerifyCredential verifies a credential taken from a request that is not
 // an *http.Request — a gRPC or Connect interceptor's, a gateway's — with
 // the request's evidence for sender-constrained tokens: the client
-// certificate for certificate-bound tokens (RFC 8705). It judges the
-// token exactly as [Verifier.Authenticate] does; cred.Token is required.
+// certificate for certificate-bound tokens (RFC 8705), and for a
+// DPoP-scheme credential its DPoP proofs, method, request URI and, from a
+// trusted source, origin (RFC 9449). It judges the token exactly as
+// [Verifier.Authenticate] does; cred.Token is required.
 func (v *Verifier) VerifyCredential(ctx context.Context, cred Credential) (*Claims, error) {
 	if cred.Token == "" {
-		return nil, newError(ErrNoToken, "")
+		e := newError(ErrNoToken, "")
+		v.decorate(e, nil, nil)
+		return nil, e
 	}
 	return v.verifyCredential(ctx, cred.Token, &cred)
 }
@@ -320,20 +336,44 @@ func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Cre
 		c, b, err = v.verify(ctx, token)
 	}
 	if err == nil {
-		err = v.checkPresentation(b, cred)
+		err = v.checkPresentation(ctx, c, b, cred, token)
 	}
 	if err != nil {
-		return nil, v.reject(ctx, err, c, token)
+		e := v.reject(ctx, err, c, token)
+		v.decorate(e, c, cred)
+		return nil, e
 	}
 	return c, nil
 }
 
 // checkPresentation checks how the token was presented: a DPoP-scheme
-// credential only through the DPoP check, a bound token only with its
-// binding proven.
-func (v *Verifier) checkPresentation(b *binding, cred *Credential) error {
+// credential only through the DPoP check (and only where DPoP is on), a
+// bearer credential only where bearer tokens are accepted, a bound token
+// only with its binding proven. A proof's jti is recorded last, after
+// everything else verified.
+func (v *Verifier) checkPresentation(ctx context.Context, c *Claims, b *binding, cred *Credential, token string) error {
+	mode := v.mode(c)
 	if cred != nil && strings.EqualFold(cred.Scheme, "DPoP") {
-		return bindingError("a DPoP-scheme credential, and DPoP is not enabled on this verifier")
+		if mode == dpop.Disabled {
+			if v.dpop == nil {
+				return bindingError("a DPoP-scheme credential, and DPoP is not enabled on this verifier (WithDPoP)")
+			}
+			return bindingError("a DPoP-scheme credential, and DPoP is disabled for this issuer (Issuer.DPoP)")
+		}
+		p, err := v.checkProof(cred, token, v.now())
+		if err != nil {
+			return err
+		}
+		if b == nil || b.jkt == "" {
+			return bindingError("a DPoP-scheme token must be DPoP-bound (cnf.jkt) to the proof's key (RFC 9449 §7.1)")
+		}
+		if err := checkBinding(b, cred, p.JKT); err != nil {
+			return err
+		}
+		return v.recordProof(ctx, p)
+	}
+	if mode == dpop.Required {
+		return bindingError("this issuer accepts only DPoP-bound tokens presented with a DPoP proof (Authorization: DPoP)")
 	}
 	if b != nil {
 		return checkBinding(b, cred, "")
@@ -606,10 +646,13 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 		if e.Status == http.StatusInternalServerError {
 			v.opLog.Error("jwtguard: the extractor failed", slog.String("error", err.Error()))
 		}
+		v.decorate(e, nil, nil)
 		return nil, e
 	}
 	if cred.Token == "" {
-		return nil, newError(ErrNoToken, "")
+		e := newError(ErrNoToken, "")
+		v.decorate(e, nil, nil)
+		return nil, e
 	}
 	if cred.Source == "cookie" && v.coop != nil {
 		if err := v.coop.Check(r); err != nil {
@@ -618,6 +661,13 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		cred.ClientCertificate = r.TLS.PeerCertificates[0]
+	}
+	if v.dpop != nil && strings.EqualFold(cred.Scheme, "DPoP") {
+		if err := v.dpopEvidence(r, &cred); err != nil {
+			e := v.reject(r.Context(), err, nil, cred.Token)
+			v.decorate(e, nil, &cred)
+			return nil, e
+		}
 	}
 	return v.verifyCredential(r.Context(), cred.Token, &cred)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/introspect"
 )
 
@@ -133,6 +134,9 @@ var sentinels = []error{
 	jwtguard.ErrKeysUnavailable,
 	jwtguard.ErrForbidden,
 	jwtguard.ErrProofOfPossession,
+	jwtguard.ErrThrottled,
+	dpop.ErrInvalidProof,
+	dpop.ErrUseNonce,
 }
 
 // BuildFunc builds the handler under test: the adapter's middleware for
@@ -154,6 +158,9 @@ const (
 	vIntrospectionDown = "introspection-down"
 	vKeysDown          = "keys-down"
 	vQuickRefresh      = "quick-refresh"
+	vDPoP              = "dpop"
+	vDPoPNonce         = "dpop-nonce"
+	vDPoPQuota         = "dpop-quota"
 )
 
 const (
@@ -177,12 +184,14 @@ type fixtures struct {
 	t    *testing.T
 	iss  *Issuer // the trusted issuer
 	down *Issuer // an issuer whose discovery and JWKS answer 503
+	key  *DPoPKey
 
 	verifiers map[string]*jwtguard.Verifier
 }
 
 func newFixtures(t *testing.T) *fixtures {
 	f := &fixtures{t: t, iss: NewIssuer(t), down: NewIssuer(t), verifiers: map[string]*jwtguard.Verifier{}}
+	f.key = NewDPoPKey(t, f.iss.now)
 	f.down.Down(true)
 	f.iss.EnableIntrospection(introspectionClient, introspectionSecret)
 	return f
@@ -240,6 +249,17 @@ func (f *fixtures) verifier(name string) *jwtguard.Verifier {
 			t.Fatalf("jwtguardtest: introspect.New: %v", err)
 		}
 		v = iss.Verifier(t, jwtguard.WithIntrospection(client))
+	case vDPoP, vDPoPNonce, vDPoPQuota:
+		// httptest.NewRequest's requests are for http://example.com.
+		c := dpop.Config{Mode: dpop.Allowed, Origins: []string{"http://example.com"}}
+		switch name {
+		case vDPoPNonce:
+			c.NonceSecret = []byte("conformance-nonce-secret-32-bytes!!")
+		case vDPoPQuota:
+			c.ProofLifetime = 5 * time.Second
+			c.Replay = dpop.NewMemoryReplayCache(1000, 1, time.Minute)
+		}
+		v = iss.Verifier(t, jwtguard.WithDPoP(c))
 	case vKeysDown:
 		// Not iss.Verifier: that one waits for keys that never come.
 		dv, err := jwtguard.New(jwtguard.WithIssuer(f.down.URL(), jwtguard.Discovery()), jwtguard.WithAudience(DefaultAudience),
@@ -267,6 +287,7 @@ type row struct {
 	cookies  []string // values of cookies named cookieName
 	header   map[string]string
 	cert     *x509.Certificate // the TLS client certificate presented (nil: none)
+	respHdr  string            // a response header that must be present
 
 	status    int
 	challenge string // exact WWW-Authenticate ("" = must be absent)
@@ -299,6 +320,19 @@ func conformanceRows(f *fixtures) []row {
 	pad := func(n int) Claims { return Claims{"pad": strings.Repeat("a", n)} }
 
 	mine, other := NewClientCertificate(f.t, "client").Leaf, NewClientCertificate(f.t, "another client").Leaf
+	dpopBound := iss.Mint(Claims{"sub": "dave"}, WithDPoPBinding(f.key))
+	proof := func() map[string]string {
+		return map[string]string{"DPoP": f.key.Proof(http.MethodGet, "http://example.com"+routeProtected, dpopBound, nil, nil)}
+	}
+	used := proof()
+	const dpopAlgs = `algs="ES256 ES384 ES512 EdDSA PS256 RS256"`
+	dpopChallenge := func(code, desc string) string {
+		c := `Bearer ` + realm + `, DPoP ` + realm
+		if code != "" {
+			c += `, error="` + code + `", error_description="` + desc + `"`
+		}
+		return c + `, ` + dpopAlgs
+	}
 	certBound := iss.Mint(Claims{"sub": "carol"}, WithCertificateBinding(mine))
 	const pop = "the token is bound to a key or certificate the request does not prove"
 
@@ -311,6 +345,9 @@ func conformanceRows(f *fixtures) []row {
 		{name: "scoped route with scope", path: routeScoped, auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
 		{name: "own tenant", path: "/tenants/acme/orders", auth: bearer(admin), status: 200, sub: "alice", wantClaims: true},
 		{name: "certificate-bound token with its certificate", path: routeProtected, auth: bearer(certBound), cert: mine, status: 200, sub: "carol", wantClaims: true},
+		{name: "DPoP-bound token with its proof", verifier: vDPoP, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: proof(), status: 200, sub: "dave", wantClaims: true},
+		{name: "bearer token to a verifier that also takes DPoP", verifier: vDPoP, path: routeProtected, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
+		{name: "DPoP proof, first use", verifier: vDPoP, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: used, status: 200, sub: "dave", wantClaims: true},
 		{name: "optional without token", path: routeOptional, status: 200},
 		{name: "optional with token", path: routeOptional, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
 		{name: "skipped without token", path: routeSkipped, status: 200},
@@ -464,6 +501,25 @@ func conformanceRows(f *fixtures) []row {
 		{name: "token bound by a cnf member jwtguard cannot check", err: jwtguard.ErrProofOfPossession, path: routeProtected,
 			auth:   bearer(iss.Mint(Claims{"cnf": map[string]any{"kid": "k1"}})),
 			status: 401, challenge: invalid(pop), body: "invalid_token"},
+
+		// DPoP (RFC 9449): both challenges while bearer tokens are also
+		// accepted, the error code on the DPoP one.
+		{name: "no token to a DPoP verifier", err: jwtguard.ErrNoToken, verifier: vDPoP, path: routeProtected,
+			status: 401, challenge: dpopChallenge("", ""), body: "unauthorized"},
+		{name: "DPoP-bound token sent as Bearer to a DPoP verifier", err: jwtguard.ErrProofOfPossession, verifier: vDPoP, path: routeProtected, auth: bearer(dpopBound),
+			status: 401, challenge: dpopChallenge("invalid_token", pop), body: "invalid_token"},
+		{name: "DPoP proof replayed", err: dpop.ErrInvalidProof, verifier: vDPoP, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: used,
+			status: 401, challenge: dpopChallenge("invalid_dpop_proof", "the DPoP proof is invalid"), body: "invalid_dpop_proof"},
+		{name: "DPoP without a proof", err: dpop.ErrInvalidProof, verifier: vDPoP, path: routeProtected, auth: []string{"DPoP " + dpopBound},
+			status: 401, challenge: dpopChallenge("invalid_dpop_proof", "the DPoP proof is invalid"), body: "invalid_dpop_proof"},
+		{name: "DPoP proof for another method", err: dpop.ErrInvalidProof, verifier: vDPoP, path: routeProtected, auth: []string{"DPoP " + dpopBound},
+			header: map[string]string{"DPoP": f.key.Proof(http.MethodPost, "http://example.com"+routeProtected, dpopBound, nil, nil)},
+			status: 401, challenge: dpopChallenge("invalid_dpop_proof", "the DPoP proof is invalid"), body: "invalid_dpop_proof"},
+		{name: "DPoP proof without the server's nonce", err: dpop.ErrUseNonce, verifier: vDPoPNonce, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: proof(),
+			status: 401, challenge: dpopChallenge("use_dpop_nonce", "a DPoP proof with the server's nonce is required"), body: "use_dpop_nonce", respHdr: "DPoP-Nonce"},
+		{name: "DPoP key within its quota", verifier: vDPoPQuota, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: proof(), status: 200, sub: "dave", wantClaims: true},
+		{name: "DPoP key past its quota", err: jwtguard.ErrThrottled, verifier: vDPoPQuota, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: proof(),
+			status: 429, body: "too_many_requests", retry: true},
 	}
 }
 
@@ -601,6 +657,9 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, r *row) {
 	}
 	if got := rec.Header().Get("Retry-After"); (got != "") != r.retry || (r.retry && got != "5") {
 		t.Fatalf("Retry-After %q, want it %s", got, map[bool]string{true: `"5"`, false: "absent"}[r.retry])
+	}
+	if r.respHdr != "" && rec.Header().Get(r.respHdr) == "" {
+		t.Fatalf("no %s header", r.respHdr)
 	}
 	for _, s := range r.secrets() {
 		tok := strings.TrimPrefix(s, "Bearer ")
