@@ -15,6 +15,7 @@ func show(is jwtguard.Issuer) {
 		fmt.Println("invalid:", is.Invalid)
 		return
 	}
+	fmt.Println("provider:", is.Provider)
 	if is.ID != "" {
 		fmt.Println("iss:", is.ID)
 	}
@@ -62,6 +63,7 @@ func words(l []string) string {
 func ExampleKeycloak() {
 	show(profile.Keycloak("https://kc.example.com/realms/acme", "orders.api.example.com", "web-frontend"))
 	// Output:
+	// provider: keycloak
 	// iss: https://kc.example.com/realms/acme
 	// aud: orders.api.example.com
 	// clients: web-frontend
@@ -75,6 +77,7 @@ func ExampleKeycloak() {
 func ExampleAuth0() {
 	show(profile.Auth0("acme.eu.auth0.com", "https://api.acme.example/orders", "https://acme.example/roles"))
 	// Output:
+	// provider: auth0
 	// iss: https://acme.eu.auth0.com/
 	// aud: https://api.acme.example/orders
 	// roles: [https://acme.example/roles]
@@ -89,6 +92,7 @@ func ExampleOkta() {
 	show(is)
 	show(profile.Okta("https://acme.okta.com", "api://orders"))
 	// Output:
+	// provider: okta
 	// iss: https://acme.okta.com/oauth2/default
 	// aud: api://orders
 	// clients: 0oa8k2x9t4HcW6bVd697
@@ -105,6 +109,7 @@ func ExampleEntraID() {
 	show(is)
 	fmt.Println("max token size:", is.MaxTokenSize)
 	// Output:
+	// provider: entra-id
 	// iss: https://login.microsoftonline.com/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/v2.0
 	// aliases: https://sts.windows.net/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/
 	// aud: 6e74172b-be56-4843-9ff4-e66a39bb12e3 api://orders-api
@@ -119,6 +124,7 @@ func ExampleEntraIDMultiTenant() {
 	show(profile.EntraIDMultiTenant("6e74172b-be56-4843-9ff4-e66a39bb12e3",
 		"8eaef023-2b34-4da1-9baa-8bc8c9d6a490", "82229342-1101-4ab6-817b-70c0747630f3"))
 	// Output:
+	// provider: entra-id
 	// iss: https://login.microsoftonline.com/{tenantid}/v2.0
 	// aliases: https://sts.windows.net/{tenantid}/
 	// tenants: 8eaef023-2b34-4da1-9baa-8bc8c9d6a490 82229342-1101-4ab6-817b-70c0747630f3
@@ -132,6 +138,7 @@ func ExampleEntraIDMultiTenant() {
 func ExampleCognito() {
 	show(profile.Cognito("eu-west-1", "eu-west-1_AbCdEf123", "5r2kqcuh3bl0fq3c8ujz0n1sju"))
 	// Output:
+	// provider: cognito
 	// iss: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123
 	// aud: not checked
 	// clients: 5r2kqcuh3bl0fq3c8ujz0n1sju
@@ -145,6 +152,7 @@ func ExampleCognito() {
 func ExampleCognitoIDTokens() {
 	show(profile.CognitoIDTokens("eu-west-1", "eu-west-1_AbCdEf123", "5r2kqcuh3bl0fq3c8ujz0n1sju"))
 	// Output:
+	// provider: cognito
 	// iss: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123
 	// aud: 5r2kqcuh3bl0fq3c8ujz0n1sju
 	// token use: token_use = id
@@ -160,6 +168,7 @@ func ExampleGoogle() {
 	// One Workspace domain, verified emails only (route policies):
 	_ = jwtguard.AllOf(jwtguard.RequireTenant("acme.example"), jwtguard.RequireClaim("email_verified", true))
 	// Output:
+	// provider: google
 	// iss: https://accounts.google.com
 	// aliases: accounts.google.com
 	// aud: 1234987819200-8jksrb1qsrtvbhe9d0q2d6rr1g0i6vhd.apps.googleusercontent.com
@@ -174,6 +183,7 @@ func ExampleFirebase() {
 	// Admin users who signed in within the last 5 minutes (route policies):
 	_ = jwtguard.AllOf(jwtguard.RequireClaim("admin", true), profile.RecentLogin(5*time.Minute))
 	// Output:
+	// provider: firebase
 	// iss: https://securetoken.google.com/acme-prod-1a2b3
 	// aud: acme-prod-1a2b3
 	// roles: roles
@@ -185,6 +195,7 @@ func ExampleFirebase() {
 func ExampleHydra() {
 	show(profile.Hydra("https://auth.acme.example/", "https://api.acme.example/orders"))
 	// Output:
+	// provider: hydra
 	// iss: https://auth.acme.example/
 	// aud: https://api.acme.example/orders
 	// roles: roles ext.roles
@@ -196,6 +207,7 @@ func ExampleHydra() {
 func ExampleZitadel() {
 	show(profile.Zitadel("https://acme-x7k2p9.zitadel.cloud", "231848297847848962"))
 	// Output:
+	// provider: zitadel
 	// iss: https://acme-x7k2p9.zitadel.cloud
 	// aud: 231848297847848962
 	// roles: urn:zitadel:iam:org:project:roles urn:zitadel:iam:org:project:231848297847848962:roles
@@ -207,6 +219,7 @@ func ExampleZitadel() {
 func ExampleDex() {
 	show(profile.Dex("https://dex.acme.example", "orders-web"))
 	// Output:
+	// provider: dex
 	// iss: https://dex.acme.example
 	// aud: orders-web
 	// roles: groups
@@ -220,6 +233,7 @@ func ExampleGitHubActions() {
 	// Only the octo-org organization (ID 65), its main branch:
 	_ = jwtguard.AllOf(profile.GitHubOwnerID("65"), profile.GitHubSubject("repo:octo-org/*:ref:refs/heads/main"))
 	// Output:
+	// provider: github-actions
 	// iss: https://token.actions.githubusercontent.com
 	// aud: https://github.com/octo-org
 	// roles: (none)
@@ -232,6 +246,7 @@ func ExampleKubernetes() {
 	show(profile.Kubernetes("https://kubernetes.default.svc.cluster.local", "orders-api"))
 	_ = profile.ServiceAccount("payments", "orders-client") // route policy
 	// Output:
+	// provider: kubernetes
 	// iss: https://kubernetes.default.svc.cluster.local
 	// aud: orders-api
 	// roles: (none)
@@ -244,6 +259,7 @@ func ExampleSPIFFE() {
 	show(profile.SPIFFE("acme.example", "https://spire.acme.example:8443", "spiffe://acme.example/ns/orders/sa/orders-api"))
 	_ = profile.SPIFFEID("spiffe://acme.example/ns/payments/sa/*") // route policy
 	// Output:
+	// provider: spiffe
 	// sub prefix: spiffe://acme.example/
 	// aud: spiffe://acme.example/ns/orders/sa/orders-api
 	// roles: (none)

@@ -23,9 +23,9 @@ func name(claim string) string {
 	return claim
 }
 
-// invalid returns an Issuer that jwtguard.New refuses with err.
-func invalid(id string, err error) jwtguard.Issuer {
-	return jwtguard.Issuer{ID: id, Invalid: err}
+// invalid returns an Issuer of provider that jwtguard.New refuses with err.
+func invalid(provider, id string, err error) jwtguard.Issuer {
+	return jwtguard.Issuer{ID: id, Provider: provider, Invalid: err}
 }
 
 // list returns a copy of ids, or nil when there are none.
@@ -61,14 +61,15 @@ func list(ids []string) []string {
 func Keycloak(realmURL, clientID string, allowedClients ...string) jwtguard.Issuer {
 	realm := strings.TrimSuffix(realmURL, "/")
 	if clientID == "" {
-		return invalid(realm, errors.New("profile.Keycloak: empty client ID (the API's Keycloak client, expected in aud)"))
+		return invalid(ProviderKeycloak, realm, errors.New("profile.Keycloak: empty client ID (the API's Keycloak client, expected in aud)"))
 	}
 	if strings.Contains(clientID, "]") {
-		return invalid(realm, fmt.Errorf("profile.Keycloak: client ID %q contains ']', which a claim path cannot address", clientID))
+		return invalid(ProviderKeycloak, realm, fmt.Errorf("profile.Keycloak: client ID %q contains ']', which a claim path cannot address", clientID))
 	}
 	return jwtguard.Issuer{
 		ID:        realm,
 		Keys:      jwtguard.JWKS(realm + "/protocol/openid-connect/certs"),
+		Provider:  ProviderKeycloak,
 		Audiences: []string{clientID},
 		Claims: jwtguard.ClaimMap{
 			Roles:  []string{"realm_access.roles", "resource_access.[" + clientID + "].roles"},
@@ -103,10 +104,10 @@ func Auth0(domain, audience string, rolesClaims ...string) jwtguard.Issuer {
 	host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://"), "/")
 	id := "https://" + host + "/"
 	if host == "" || strings.ContainsAny(host, "/?#@ ") {
-		return invalid(id, fmt.Errorf("profile.Auth0: %q is not a domain (want e.g. \"acme.eu.auth0.com\")", domain))
+		return invalid(ProviderAuth0, id, fmt.Errorf("profile.Auth0: %q is not a domain (want e.g. \"acme.eu.auth0.com\")", domain))
 	}
 	if audience == "" {
-		return invalid(id, errors.New("profile.Auth0: empty audience (the API's Identifier)"))
+		return invalid(ProviderAuth0, id, errors.New("profile.Auth0: empty audience (the API's Identifier)"))
 	}
 	roles := none()
 	for _, c := range rolesClaims {
@@ -115,6 +116,7 @@ func Auth0(domain, audience string, rolesClaims ...string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:        id,
 		Keys:      jwtguard.JWKS(id + ".well-known/jwks.json"),
+		Provider:  ProviderAuth0,
 		Audiences: []string{audience},
 		Claims: jwtguard.ClaimMap{
 			Roles:       roles,
@@ -149,18 +151,19 @@ func Okta(authServerURL, audience string) jwtguard.Issuer {
 	u, err := url.Parse(id)
 	switch {
 	case err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
-		return invalid(id, fmt.Errorf("profile.Okta: %q is not an https issuer URL", authServerURL))
+		return invalid(ProviderOkta, id, fmt.Errorf("profile.Okta: %q is not an https issuer URL", authServerURL))
 	case u.Path == "" || u.Path == "/oauth2/v1" || strings.HasPrefix(u.Path, "/oauth2/v1/"):
 		// /oauth2/v1/... are the org authorization server's endpoints.
-		return invalid(id, fmt.Errorf("profile.Okta: %s: %w", id, ErrOktaOrgServer))
+		return invalid(ProviderOkta, id, fmt.Errorf("profile.Okta: %s: %w", id, ErrOktaOrgServer))
 	case !oktaAS.MatchString(u.Path):
-		return invalid(id, fmt.Errorf("profile.Okta: %q is not the issuer of an Okta custom authorization server (https://<org>.okta.com/oauth2/<id>)", authServerURL))
+		return invalid(ProviderOkta, id, fmt.Errorf("profile.Okta: %q is not the issuer of an Okta custom authorization server (https://<org>.okta.com/oauth2/<id>)", authServerURL))
 	case audience == "":
-		return invalid(id, errors.New("profile.Okta: empty audience"))
+		return invalid(ProviderOkta, id, errors.New("profile.Okta: empty audience"))
 	}
 	return jwtguard.Issuer{
 		ID:         id,
 		Keys:       jwtguard.JWKS(id + "/v1/keys"),
+		Provider:   ProviderOkta,
 		Audiences:  []string{audience},
 		Algorithms: []string{"RS256"},
 		Claims: jwtguard.ClaimMap{
@@ -184,6 +187,7 @@ var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 func entra(audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		Audiences:    []string{audience},
+		Provider:     ProviderEntraID,
 		Algorithms:   []string{"RS256"},
 		MaxTokenSize: EntraMaxTokenSize,
 		Claims: jwtguard.ClaimMap{
@@ -272,6 +276,7 @@ func cognito(fn, region, poolID string, appClientIDs []string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		ID:            id,
 		Keys:          jwtguard.JWKS(id + "/.well-known/jwks.json"),
+		Provider:      ProviderCognito,
 		Algorithms:    []string{"RS256"},
 		TokenUseClaim: "token_use",
 		Claims: jwtguard.ClaimMap{
@@ -345,6 +350,7 @@ func Google(clientIDs ...string) jwtguard.Issuer {
 		ID:         "https://accounts.google.com",
 		Aliases:    []string{"accounts.google.com"},
 		Keys:       jwtguard.JWKS("https://www.googleapis.com/oauth2/v3/certs"),
+		Provider:   ProviderGoogle,
 		Audiences:  list(clientIDs),
 		Algorithms: []string{"RS256"},
 		Claims:     jwtguard.ClaimMap{Roles: none(), Scopes: none(), Tenant: "hd"},
@@ -379,6 +385,7 @@ func Firebase(projectID string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		ID:             id,
 		Keys:           jwtguard.JWKS(FirebaseX509URL),
+		Provider:       ProviderFirebase,
 		Audiences:      []string{projectID},
 		Algorithms:     []string{"RS256"},
 		RequiredClaims: []string{"sub"},
@@ -412,9 +419,10 @@ func Firebase(projectID string) jwtguard.Issuer {
 //     oauth2.allowed_top_level_claims). Tenant: set Claims.Tenant.
 func Hydra(issuerURL, audience string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
-		ID:     issuerURL,
-		Keys:   jwtguard.Discovery(),
-		Claims: jwtguard.ClaimMap{Roles: []string{"roles", "ext.roles"}},
+		ID:       issuerURL,
+		Keys:     jwtguard.Discovery(),
+		Provider: ProviderHydra,
+		Claims:   jwtguard.ClaimMap{Roles: []string{"roles", "ext.roles"}},
 	}
 	if audience != "" {
 		is.Audiences = []string{audience}
@@ -451,6 +459,7 @@ func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		ID:        id,
 		Keys:      jwtguard.JWKS(id + "/oauth/v2/keys"),
+		Provider:  ProviderZitadel,
 		Audiences: []string{projectID},
 		Claims: jwtguard.ClaimMap{
 			Roles:  []string{"urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:org:project:" + projectID + ":roles"},
@@ -478,6 +487,7 @@ func Dex(issuerURL, clientID string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:        issuerURL,
 		Keys:      jwtguard.JWKS(strings.TrimSuffix(issuerURL, "/") + "/keys"),
+		Provider:  ProviderDex,
 		Audiences: []string{clientID},
 		Claims:    jwtguard.ClaimMap{Roles: []string{"groups"}, Scopes: none()},
 	}
@@ -506,6 +516,7 @@ func GitHubActions(audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:         GitHubActionsIssuer,
 		Keys:       jwtguard.JWKS(GitHubActionsIssuer + "/.well-known/jwks"),
+		Provider:   ProviderGitHubActions,
 		Audiences:  []string{audience},
 		Algorithms: []string{"RS256"},
 		Claims:     jwtguard.ClaimMap{Roles: none(), Scopes: none()},
@@ -532,6 +543,7 @@ func Kubernetes(issuerURL, audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:             issuerURL,
 		Keys:           jwtguard.Discovery(),
+		Provider:       ProviderKubernetes,
 		Audiences:      []string{audience},
 		RequiredClaims: []string{k8sNamespace, k8sServiceAccount},
 		Claims:         jwtguard.ClaimMap{Roles: none(), Scopes: none(), Tenant: k8sNamespace},
@@ -560,6 +572,7 @@ func SPIFFE(trustDomain, bundleURL, audience string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		SubjectPrefix: "spiffe://" + td + "/",
 		Keys:          jwtguard.JWKS(bundleURL),
+		Provider:      ProviderSPIFFE,
 		Audiences:     []string{audience},
 		Claims:        jwtguard.ClaimMap{Roles: none(), Scopes: none()},
 	}
