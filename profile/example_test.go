@@ -210,7 +210,7 @@ func ExampleZitadel() {
 	// provider: zitadel
 	// iss: https://acme-x7k2p9.zitadel.cloud
 	// aud: 231848297847848962
-	// roles: urn:zitadel:iam:org:project:roles urn:zitadel:iam:org:project:231848297847848962:roles
+	// roles: urn:zitadel:iam:org:project:231848297847848962:roles
 	// scopes: (default)
 	// permissions: (default)
 	// tenant: urn:zitadel:iam:user:resourceowner:id

@@ -444,15 +444,21 @@ func Hydra(issuerURL, audience string) jwtguard.Issuer {
 //   - aud must contain projectID (ZITADEL adds the project ID of the
 //     client's project, and of projects requested with the scope
 //     urn:zitadel:iam:org:project:id:<projectID>:aud).
-//   - Roles: the member names of urn:zitadel:iam:org:project:roles and
-//     urn:zitadel:iam:org:project:<projectID>:roles (objects keyed by role
-//     name). Roles are asserted only when requested (scope
+//   - Roles: the member names of urn:zitadel:iam:org:project:<projectID>:roles
+//     only (an object keyed by role name). The generic
+//     urn:zitadel:iam:org:project:roles holds the roles of the project of
+//     the requesting client, which need not be this API's project: an
+//     "admin" of another project of the instance, whose client asks for
+//     this project in aud, must not be an admin here. A client of another
+//     project gets this project's roles with the scope
+//     urn:zitadel:iam:org:projects:roles (the roles of every project in
+//     aud). Roles are asserted only when requested (scope
 //     urn:zitadel:iam:org:project:role:<role>) or with the project's
 //     "Assert Roles on Authentication".
 //   - Tenant: urn:zitadel:iam:user:resourceowner:id (the user's
 //     organization; request it with scope urn:zitadel:iam:user:resourceowner).
 //     The organizations a role was granted in are under the role:
-//     Claims.Get("[urn:zitadel:iam:org:project:roles].editor").
+//     Claims.Get("urn:zitadel:iam:org:project:<projectID>:roles.editor").
 //   - Scopes: scope, when present.
 func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 	id := strings.TrimSuffix(issuerURL, "/")
@@ -462,7 +468,7 @@ func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 		Provider:  ProviderZitadel,
 		Audiences: []string{projectID},
 		Claims: jwtguard.ClaimMap{
-			Roles:  []string{"urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:org:project:" + projectID + ":roles"},
+			Roles:  []string{"urn:zitadel:iam:org:project:" + projectID + ":roles"},
 			Tenant: "urn:zitadel:iam:user:resourceowner:id",
 		},
 	}
