@@ -83,7 +83,7 @@ func ExampleAuth0() {
 	// roles: [https://acme.example/roles]
 	// scopes: scope
 	// permissions: permissions
-	// tenant: (default)
+	// tenant: org_id
 }
 
 func ExampleOkta() {

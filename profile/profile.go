@@ -98,8 +98,11 @@ func Keycloak(realmURL, clientID string, allowedClients ...string) jwtguard.Issu
 //     "https://acme.example/roles" (names are not paths: dots need no
 //     escaping). For a member inside an object claim, set Claims.Roles on
 //     the result to a path ("[https://hasura.io/jwt/claims].x-hasura-allowed-roles").
-//   - Tenant: Auth0 has none (an Action may add one; jwtguard reads
-//     tenant_id by default, or set Claims.Tenant).
+//   - Tenant: org_id, the Auth0 Organization the user (or, for client
+//     credentials, the client) signed in through; absent without
+//     Organizations. Auth0 asks APIs to check it: authorize with
+//     jwtguard.RequireTenant("org_...") or a tenant taken from the route.
+//     For another tenant claim (one an Action adds), set Claims.Tenant.
 func Auth0(domain, audience string, rolesClaims ...string) jwtguard.Issuer {
 	host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://"), "/")
 	id := "https://" + host + "/"
@@ -122,6 +125,7 @@ func Auth0(domain, audience string, rolesClaims ...string) jwtguard.Issuer {
 			Roles:       roles,
 			Scopes:      []string{"scope"},
 			Permissions: []string{"permissions"},
+			Tenant:      "org_id",
 		},
 	}
 }
