@@ -36,6 +36,9 @@ func show(is jwtguard.Issuer) {
 	if is.Clients != nil {
 		fmt.Println("clients:", words(is.Clients))
 	}
+	if len(is.RequiredClaims) > 0 {
+		fmt.Println("required:", words(is.RequiredClaims))
+	}
 	if is.TokenUseClaim != "" {
 		fmt.Println("token use:", is.TokenUseClaim, "=", words(is.TokenUses))
 	}
@@ -113,6 +116,7 @@ func ExampleEntraID() {
 	// iss: https://login.microsoftonline.com/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/v2.0
 	// aliases: https://sts.windows.net/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/
 	// aud: 6e74172b-be56-4843-9ff4-e66a39bb12e3 api://orders-api
+	// required: scp|roles azp|appid
 	// roles: roles
 	// scopes: scp
 	// permissions: (default)
@@ -129,10 +133,34 @@ func ExampleEntraIDMultiTenant() {
 	// aliases: https://sts.windows.net/{tenantid}/
 	// tenants: 8eaef023-2b34-4da1-9baa-8bc8c9d6a490 82229342-1101-4ab6-817b-70c0747630f3
 	// aud: 6e74172b-be56-4843-9ff4-e66a39bb12e3
+	// required: scp|roles azp|appid
 	// roles: roles
 	// scopes: scp
 	// permissions: (default)
 	// tenant: tid
+}
+
+// App roles of a multi-tenant application are granted by each customer's
+// own administrators: check the tenant with the role (claims as a verifier
+// with this profile gives them).
+func ExampleEntraIDMultiTenant_tenantRoles() {
+	const home = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"     // the service's own tenant
+	const customer = "82229342-1101-4ab6-817b-70c0747630f3" // a customer's tenant
+	// Operators of the service: Admin in the service's own tenant.
+	operator := jwtguard.AllOf(jwtguard.RequireTenant(home), jwtguard.RequireAnyRole("Admin"))
+	// A customer's data (/tenants/{tenant}/..., or RequireTenant(tid)): Admin of that tenant.
+	customerAdmin := jwtguard.AllOf(jwtguard.RequireTenant(customer), jwtguard.RequireAnyRole("Admin"))
+	for _, c := range []*jwtguard.Claims{
+		{Tenant: home, Tenants: []string{home}, Roles: []string{"Admin"}},
+		{Tenant: customer, Tenants: []string{customer}, Roles: []string{"Admin"}},
+	} {
+		fmt.Printf("Admin of %s: operator %t, customer admin %t, RequireAnyRole alone %t\n", c.Tenant[:8],
+			jwtguard.Authorize(c, operator) == nil, jwtguard.Authorize(c, customerAdmin) == nil,
+			jwtguard.Authorize(c, jwtguard.RequireAnyRole("Admin")) == nil)
+	}
+	// Output:
+	// Admin of 8eaef023: operator true, customer admin false, RequireAnyRole alone true
+	// Admin of 82229342: operator false, customer admin true, RequireAnyRole alone true
 }
 
 func ExampleCognito() {
@@ -186,6 +214,7 @@ func ExampleFirebase() {
 	// provider: firebase
 	// iss: https://securetoken.google.com/acme-prod-1a2b3
 	// aud: acme-prod-1a2b3
+	// required: sub
 	// roles: roles
 	// scopes: (none)
 	// permissions: (default)
@@ -249,6 +278,7 @@ func ExampleKubernetes() {
 	// provider: kubernetes
 	// iss: https://kubernetes.default.svc.cluster.local
 	// aud: orders-api
+	// required: [kubernetes.io].namespace [kubernetes.io].serviceaccount.name
 	// roles: (none)
 	// scopes: (none)
 	// permissions: (default)

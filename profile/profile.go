@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jwtguard/jwtguard"
@@ -187,13 +188,20 @@ const EntraMaxTokenSize = 32 << 10
 
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
+// entraAccessToken are the claims that tell an Entra access token from an
+// ID token: a delegated permission or an app role, and the calling
+// application (azp in v2 tokens, appid in v1 tokens; ID tokens carry
+// neither).
+var entraAccessToken = []string{"scp|roles", "azp|appid"}
+
 // entra is the part shared by the Entra ID profiles.
 func entra(audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
-		Audiences:    []string{audience},
-		Provider:     ProviderEntraID,
-		Algorithms:   []string{"RS256"},
-		MaxTokenSize: EntraMaxTokenSize,
+		Audiences:      []string{audience},
+		Provider:       ProviderEntraID,
+		Algorithms:     []string{"RS256"},
+		MaxTokenSize:   EntraMaxTokenSize,
+		RequiredClaims: slices.Clone(entraAccessToken),
 		Claims: jwtguard.ClaimMap{
 			Roles:  []string{"roles"},
 			Scopes: []string{"scp"},
@@ -221,6 +229,12 @@ func checkTenant(fn, tid string) error {
 //   - aud must contain audience. v2 tokens carry the API's Application
 //     (client) ID, v1 tokens its Application ID URI ("api://..."): when
 //     both versions may arrive, add the other form to Audiences.
+//   - Only access tokens: Entra ID tokens have the same issuer and, when
+//     the API and its client share one app registration, the same aud.
+//     As Microsoft.Identity.Web does, the profile requires scp or roles
+//     (RequiredClaims "scp|roles"), and also the calling application, azp
+//     (v2) or appid (v1) ("azp|appid"), which ID tokens never carry, so an
+//     ID token with app roles is refused too (ErrMissingClaim).
 //   - Roles: roles (app roles). Scopes: scp (delegated permissions).
 //     Tenant: tid. Calling applications (azp in v2, appid in v1): set
 //     Clients on the result.
@@ -247,7 +261,16 @@ func EntraID(tenantID, audience string) jwtguard.Issuer {
 // and "https://sts.windows.net/{tenantid}/". A token's tid must equal the
 // tenant in its iss. Keys: the common key set,
 // https://login.microsoftonline.com/common/discovery/v2.0/keys. Claims,
-// audience and size as in [EntraID].
+// audience, access-token checks and size as in [EntraID].
+//
+// App roles are assigned in each customer's tenant, by that tenant's
+// administrators, and the profile maps the roles of every listed tenant
+// alike: a customer's "Admin" is, to a bare RequireAnyRole("Admin"), an
+// admin of the whole service. Tie every role check to the tenant it was
+// granted in — jwtguard.AllOf(jwtguard.RequireTenant(tid),
+// jwtguard.RequireAnyRole("Admin")), with tid your own tenant for
+// operators of the service, or the tenant of the route
+// (nethttp.RequireTenantPathValue) for a customer's own data.
 //
 // For tenants decided at run time, use jwtguard.WithIssuerResolver: look the
 // tenant of iss up in your own list and return EntraID(tid, audience) with
