@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -195,9 +196,9 @@ var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 var entraAccessToken = []string{"scp|roles", "azp|appid"}
 
 // entra is the part shared by the Entra ID profiles.
-func entra(audience string) jwtguard.Issuer {
+func entra(audiences ...string) jwtguard.Issuer {
 	return jwtguard.Issuer{
-		Audiences:      []string{audience},
+		Audiences:      slices.Clone(audiences),
 		Provider:       ProviderEntraID,
 		Algorithms:     []string{"RS256"},
 		MaxTokenSize:   EntraMaxTokenSize,
@@ -243,15 +244,21 @@ func checkTenant(fn, tid string) error {
 //     groups Entra sends an overage claim instead, which needs Microsoft
 //     Graph.
 func EntraID(tenantID, audience string) jwtguard.Issuer {
-	is := entra(audience)
-	is.ID = "https://login.microsoftonline.com/" + tenantID + "/v2.0"
-	is.Aliases = []string{"https://sts.windows.net/" + tenantID + "/"}
-	is.Keys = jwtguard.JWKS("https://login.microsoftonline.com/" + tenantID + "/discovery/v2.0/keys")
+	is := entraTenant(tenantID, audience)
 	if err := checkTenant("EntraID", tenantID); err != nil {
 		is.Invalid = err
 	} else if audience == "" {
 		is.Invalid = errors.New("profile.EntraID: empty audience")
 	}
+	return is
+}
+
+// entraTenant is the entry of one tenant, in both issuer forms.
+func entraTenant(tenantID string, audiences ...string) jwtguard.Issuer {
+	is := entra(audiences...)
+	is.ID = "https://login.microsoftonline.com/" + tenantID + "/v2.0"
+	is.Aliases = []string{"https://sts.windows.net/" + tenantID + "/"}
+	is.Keys = jwtguard.JWKS("https://login.microsoftonline.com/" + tenantID + "/discovery/v2.0/keys")
 	return is
 }
 
@@ -272,9 +279,7 @@ func EntraID(tenantID, audience string) jwtguard.Issuer {
 // operators of the service, or the tenant of the route
 // (nethttp.RequireTenantPathValue) for a customer's own data.
 //
-// For tenants decided at run time, use jwtguard.WithIssuerResolver: look the
-// tenant of iss up in your own list and return EntraID(tid, audience) with
-// ID set to iss and Aliases cleared (a resolved entry has one exact iss).
+// For tenants decided at run time, use [EntraIDResolver].
 func EntraIDMultiTenant(audience string, tenantIDs ...string) jwtguard.Issuer {
 	is := entra(audience)
 	is.ID = "https://login.microsoftonline.com/{tenantid}/v2.0"
@@ -293,6 +298,69 @@ func EntraIDMultiTenant(audience string, tenantIDs ...string) jwtguard.Issuer {
 		}
 	}
 	return is
+}
+
+// entraIssuerTenant is a directory ID as Entra writes it in iss: a GUID in
+// lower-case hex.
+var entraIssuerTenant = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// entraTenantOf returns the tenant of an Entra issuer in either form, v2
+// https://login.microsoftonline.com/<tid>/v2.0 or v1
+// https://sts.windows.net/<tid>/, when tid is a lower-case GUID.
+func entraTenantOf(iss string) (string, bool) {
+	tid, ok := strings.CutPrefix(iss, "https://login.microsoftonline.com/")
+	if ok {
+		tid, ok = strings.CutSuffix(tid, "/v2.0")
+	} else if tid, ok = strings.CutPrefix(iss, "https://sts.windows.net/"); ok {
+		tid, ok = strings.CutSuffix(tid, "/")
+	}
+	if !ok || !entraIssuerTenant.MatchString(tid) {
+		return "", false
+	}
+	return tid, true
+}
+
+// EntraIDResolver is an issuer resolver for jwtguard.WithIssuerResolver
+// that trusts the access tokens of a multi-tenant Entra ID application
+// from the tenants allowed decides at run time (customers that sign up
+// while the service runs):
+//
+//	jwtguard.WithIssuerResolver(profile.EntraIDResolver(tenants.Allowed, "api://orders"), 100)
+//
+// It reads the tenant from the token's iss in either form, v2
+// "https://login.microsoftonline.com/<tid>/v2.0" or v1
+// "https://sts.windows.net/<tid>/", and refuses, without calling allowed,
+// an iss of another shape or whose tid is not a GUID in lower-case hex (as
+// Entra writes it; so one tenant has one spelling and one entry). iss is
+// not verified yet: allowed must answer from your own list, quickly, for
+// every token of a resolved tenant. For an allowed tenant it answers
+// [EntraID](tid, ...) with audiences: one entry, one key fetch and one
+// canonical issuer (the v2 form) for both forms of the tenant, the v1 form
+// being its alias. audiences are the API's client ID (v2 tokens) and
+// Application ID URI (v1 tokens), whichever may arrive.
+//
+// Claims, access-token checks and size are those of [EntraID]; app roles
+// are granted by each tenant's administrators, so check roles with the
+// tenant, as for [EntraIDMultiTenant]. With no audience or a nil allowed,
+// every answer is invalid: tokens are refused and the error is logged.
+func EntraIDResolver(allowed func(ctx context.Context, tenantID string) bool, audiences ...string) jwtguard.IssuerResolver {
+	auds := slices.Clone(audiences)
+	var invalid error
+	switch {
+	case allowed == nil:
+		invalid = errors.New("profile.EntraIDResolver: allowed is nil (every tenant would be trusted)")
+	case len(auds) == 0 || slices.Contains(auds, ""):
+		invalid = errors.New("profile.EntraIDResolver: give the API's audiences (client ID, Application ID URI)")
+	}
+	return func(ctx context.Context, iss string) (jwtguard.Issuer, bool) {
+		tid, ok := entraTenantOf(iss)
+		if !ok || (invalid == nil && !allowed(ctx, tid)) {
+			return jwtguard.Issuer{}, false
+		}
+		is := entraTenant(tid, auds...)
+		is.Invalid = invalid
+		return is, true
+	}
 }
 
 var cognitoRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)

@@ -15,7 +15,7 @@ const (
 	ProviderKeycloak      = "keycloak"
 	ProviderAuth0         = "auth0"
 	ProviderOkta          = "okta"
-	ProviderEntraID       = "entra-id" // EntraID, EntraIDMultiTenant
+	ProviderEntraID       = "entra-id" // EntraID, EntraIDMultiTenant, EntraIDResolver
 	ProviderCognito       = "cognito"  // Cognito, CognitoIDTokens
 	ProviderGoogle        = "google"
 	ProviderFirebase      = "firebase"
