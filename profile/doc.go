@@ -30,7 +30,8 @@
 // Checks an issuer entry cannot express are policies, applied per route
 // with jwtguard.Authorize or the adapters: [GitHubSubject],
 // [GitHubOwnerID], [Namespace], [ServiceAccount], [SPIFFEID],
-// [RecentLogin], and jwtguard's RequireTenant and RequireClaim.
+// [GoogleServiceAccount], [RecentLogin], and jwtguard's RequireTenant and
+// RequireClaim.
 //
 // Every constructor marks its entry with its provider (Issuer.Provider,
 // one of the Provider* constants), and the provider-specific policies

@@ -195,6 +195,8 @@ func ExampleGoogle() {
 	show(is)
 	// One Workspace domain, verified emails only (route policies):
 	_ = jwtguard.AllOf(jwtguard.RequireTenant("acme.example"), jwtguard.RequireClaim("email_verified", true))
+	// Service-to-service (aud is a service URL): name the calling service accounts.
+	_ = profile.GoogleServiceAccount("orders-caller@acme-prod.iam.gserviceaccount.com")
 	// Output:
 	// provider: google
 	// iss: https://accounts.google.com

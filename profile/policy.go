@@ -269,6 +269,50 @@ func validSPIFFEID(id string) bool {
 	return true
 }
 
+// GoogleServiceAccount allows Google ID tokens of the service accounts
+// named in accounts: the token must be accepted by an entry whose Provider
+// is [ProviderGoogle] (the [Google] profile), and each of accounts is
+// either a service account's email
+// ("orders-caller@acme-prod.iam.gserviceaccount.com"), matched exactly
+// against the email claim, which must come with email_verified true, or
+// its unique ID (the number Google puts in sub), matched against sub.
+//
+// [Google] with a service URL or another audience of your choosing admits
+// an ID token that ANY Google service account — of any project, anyone's —
+// requests for that audience; this policy names the callers. Google puts
+// the email into the token only when the caller asks for it (the metadata
+// server's identity endpoint with format=full, the IAM Credentials API's
+// generateIdToken with includeEmail); the unique ID is always there. An
+// account that is neither an email nor a string of digits refuses every
+// request (a configuration error).
+func GoogleServiceAccount(accounts ...string) jwtguard.Policy {
+	if len(accounts) == 0 {
+		return misconfigured("GoogleServiceAccount", fmt.Errorf("no service account given"))
+	}
+	var emails, ids []string
+	for _, a := range accounts {
+		local, domain, isEmail := strings.Cut(a, "@")
+		switch {
+		case isEmail && local != "" && domain != "" && !strings.ContainsAny(domain, "@ \t\n") && !strings.ContainsAny(local, " \t\n"):
+			emails = append(emails, a)
+		case a != "" && strings.Trim(a, "0123456789") == "":
+			ids = append(ids, a)
+		default:
+			return misconfigured("GoogleServiceAccount", fmt.Errorf("%q is neither a service account's email nor its unique ID", a))
+		}
+	}
+	names := strings.Join(accounts, " or ")
+	return forProvider(ProviderGoogle, func(c *jwtguard.Claims) error {
+		if slices.Contains(ids, c.Subject) {
+			return nil
+		}
+		if verified, _ := c.Get("email_verified"); verified == true && slices.Contains(emails, stringClaim(c, "email")) {
+			return nil
+		}
+		return jwtguard.Deny("requires service account " + names)
+	})
+}
+
 // authTimeSkew is the tolerated clock skew for auth_time in the future.
 const authTimeSkew = time.Minute
 

@@ -179,6 +179,41 @@ func TestSPIFFEID(t *testing.T) {
 	}
 }
 
+func TestGoogleServiceAccount(t *testing.T) {
+	const email, id = "orders-caller@acme-prod.iam.gserviceaccount.com", "113917316937261558431"
+	sa := func(claims map[string]any) *jwtguard.Claims { return claimsOf(t, profile.ProviderGoogle, claims) }
+	full := sa(map[string]any{"sub": id, "azp": id, "email": email, "email_verified": true})
+	for _, tc := range []struct {
+		name string
+		p    jwtguard.Policy
+		c    *jwtguard.Claims
+		ok   bool
+	}{
+		{"email", profile.GoogleServiceAccount(email), full, true},
+		{"unique ID", profile.GoogleServiceAccount(id), full, true},
+		{"one of several", profile.GoogleServiceAccount("other@acme-prod.iam.gserviceaccount.com", email), full, true},
+		{"other account", profile.GoogleServiceAccount("other@acme-prod.iam.gserviceaccount.com", "1"), full, false},
+		{"unique ID without email (format=standard)", profile.GoogleServiceAccount(id), sa(map[string]any{"sub": id}), true},
+		{"email not in the token", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": id}), false},
+		{"email unverified", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": email, "email_verified": false}), false},
+		{"email_verified as a string", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": email, "email_verified": "true"}), false},
+		{"email_verified missing", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": email}), false},
+		{"email in another case", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": strings.ToUpper(email), "email_verified": true}), false},
+		{"unique ID as email", profile.GoogleServiceAccount(id), sa(map[string]any{"sub": "1", "email": id, "email_verified": true}), false},
+		{"email as sub", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": email}), false},
+		{"not a Google token", profile.GoogleServiceAccount(email), claimsOf(t, profile.ProviderFirebase, map[string]any{"sub": id, "email": email, "email_verified": true}), false},
+	} {
+		if got := allowed(tc.p, tc.c); got != tc.ok {
+			t.Errorf("%s: allowed = %v, want %v", tc.name, got, tc.ok)
+		}
+	}
+	for _, bad := range [][]string{{}, {""}, {"orders-caller"}, {"@acme.example"}, {"a@"}, {"a@b@c"}, {"a b@c"}, {"12a"}, {email, "x"}} {
+		if err := profile.GoogleServiceAccount(bad...)(full); err == nil || !strings.Contains(err.Error(), "misconfigured") {
+			t.Errorf("GoogleServiceAccount(%q): got %v, want a misconfiguration denial", bad, err)
+		}
+	}
+}
+
 func TestRecentLogin(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {

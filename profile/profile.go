@@ -435,6 +435,12 @@ func CognitoIDTokens(region, poolID string, appClientIDs ...string) jwtguard.Iss
 //   - aud must be one of clientIDs: the OAuth client IDs of Sign-In, or the
 //     audience your callers request for service-to-service tokens (often
 //     the service URL).
+//   - With a service URL or any audience of your choosing, the profile
+//     admits an ID token that ANY Google service account — of any project,
+//     anyone's — requests for that audience: always name the callers with
+//     [GoogleServiceAccount] (their emails or unique IDs). An OAuth client
+//     ID of your own is safer: Google mints ID tokens for it only to your
+//     client's sign-ins.
 //   - Tenant: hd, the Google Workspace domain (absent for consumer
 //     accounts). To admit one Workspace domain only, use
 //     jwtguard.RequireTenant("acme.example"); to require a verified email,

@@ -255,6 +255,9 @@ var profiles = map[string]func(a args) setup{
 		if a.flag("require_verified_email") {
 			s.policies = append(s.policies, jwtguard.RequireClaim("email_verified", true))
 		}
+		if a.has("service_accounts") {
+			s.policies = append(s.policies, profile.GoogleServiceAccount(a.strs("service_accounts")...))
+		}
 		return s
 	},
 	"firebase": func(a args) setup {
@@ -344,6 +347,7 @@ var wantErr = map[string]error{
 	"google/consumer account":                              jwtguard.ErrForbidden,
 	"google/unverified email":                              jwtguard.ErrForbidden,
 	"google/other Google issuer":                           jwtguard.ErrInvalidIssuer,
+	"google/service account of another project":            jwtguard.ErrForbidden,
 	"firebase/other project":                               jwtguard.ErrInvalidIssuer,
 	"firebase/aud of another project":                      jwtguard.ErrInvalidAudience,
 	"firebase/Google ID token issuer":                      jwtguard.ErrInvalidIssuer,

@@ -5,7 +5,7 @@ import "github.com/jwtguard/jwtguard"
 // Provider names: the Issuer.Provider every constructor of this package
 // sets, which jwtguard.Claims.Provider reports for the tokens its entry
 // accepts. The provider-specific route policies ([GitHubOwnerID],
-// [Namespace], [SPIFFEID], ...) pass only tokens
+// [Namespace], [SPIFFEID], [GoogleServiceAccount], ...) pass only tokens
 // of their provider, so another trusted issuer's token with look-alike
 // claims does not pass them. A hand-made entry for one of these providers
 // (a GitHub Enterprise Server issuer, a SPIRE OIDC Discovery Provider

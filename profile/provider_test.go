@@ -110,6 +110,7 @@ func TestProviderPolicies(t *testing.T) {
 		"kubernetes.io": map[string]any{"namespace": "payments", "serviceaccount": map[string]any{"name": "orders-client", "uid": "u"}},
 	}
 	svid := map[string]any{"sub": "spiffe://acme.example/ns/payments/sa/payments-worker"}
+	google := map[string]any{"sub": saUniqueID, "azp": saUniqueID, "email": saEmail, "email_verified": true}
 	auth0 := "https://" + auth0Dom + "/"
 
 	for _, tc := range []struct {
@@ -131,6 +132,8 @@ func TestProviderPolicies(t *testing.T) {
 		{"ServiceAccount", profile.ServiceAccount("payments", "orders-client"), k8s, []string{clusterA, clusterB}, []string{auth0, handMade}, "an entry for auth0"},
 		{"Namespace, one cluster pinned", jwtguard.AllOf(jwtguard.RequireIssuer(clusterA), profile.Namespace("payments")), k8s, []string{clusterA}, []string{clusterB}, "requires a token of issuer " + clusterA},
 		{"SPIFFEID", profile.SPIFFEID("spiffe://acme.example/ns/payments/sa/*"), svid, []string{""}, []string{handMade, clusterA}, "names no provider"},
+		{"GoogleServiceAccount", profile.GoogleServiceAccount(saEmail), google, []string{googleIss, "accounts.google.com"}, []string{handMade, auth0}, "names no provider"},
+		{"GoogleServiceAccount by unique ID", profile.GoogleServiceAccount(saUniqueID), google, []string{googleIss}, []string{auth0}, "an entry for auth0"},
 		{"RecentLogin stays neutral", profile.RecentLogin(0), map[string]any{"auth_time": time.Now().Unix() - 60}, []string{handMade, auth0, clusterB, profile.GitHubActionsIssuer}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
