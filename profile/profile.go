@@ -590,6 +590,15 @@ func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 //   - Roles: groups (with the groups scope; names depend on the connector,
 //     e.g. "org:team" for GitHub). Scopes: none. Tenant: Dex has
 //     none.
+//   - Groups come from the upstream connector, and upstream names are not
+//     yours: anyone can create a GitHub organization called "admins" or
+//     "acme-corp". Restrict the connector in Dex (GitHub: orgs, each with
+//     its teams, not loadAllGroups), authorize on fully qualified names
+//     (RequireAnyRole("acme:orders-admins"), never a bare team or org
+//     name), and with several connectors pin the one that grants the role:
+//     jwtguard.RequireClaim("federated_claims.connector_id", "github")
+//     (in tokens requested with the federated:id scope; sub encodes the
+//     connector too).
 func Dex(issuerURL, clientID string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:        issuerURL,
@@ -643,9 +652,13 @@ func GitHubActions(audience string) jwtguard.Issuer {
 //     the system:service-account-issuer-discovery ClusterRole is bound to
 //     system:unauthenticated; inside the cluster, give the key source a
 //     client with the cluster CA and a token:
-//     is.Keys = jwtguard.Discovery().WithHTTPClient(c). The default token
-//     (audience = the API server) must not be accepted: use an audience of
-//     your own.
+//     is.Keys = jwtguard.Discovery().WithHTTPClient(c). c fetches the
+//     discovery document, and the JWKS when the discovered jwks_uri is on
+//     the same host; a jwks_uri on another host (a cloud provider's public
+//     OIDC bucket or endpoint) is fetched with the verifier-wide client
+//     (jwtguard.WithRemoteKeys), so c's token is only ever sent to the API
+//     server. The default token (audience = the API server) must not be
+//     accepted: use an audience of your own.
 func Kubernetes(issuerURL, audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:             issuerURL,

@@ -282,7 +282,14 @@ var profiles = map[string]func(a args) setup{
 		return setup{issuer: profile.Zitadel(a.str("issuer"), a.str("project_id"))}
 	},
 	"dex": func(a args) setup {
-		return setup{issuer: profile.Dex(a.str("issuer"), a.str("client_id"))}
+		s := setup{issuer: profile.Dex(a.str("issuer"), a.str("client_id"))}
+		if a.has("role") {
+			s.policies = append(s.policies, jwtguard.RequireAnyRole(a.str("role")))
+		}
+		if a.has("connector_id") {
+			s.policies = append(s.policies, jwtguard.RequireClaim("federated_claims.connector_id", a.str("connector_id")))
+		}
+		return s
 	},
 	"github-actions": func(a args) setup {
 		s := setup{issuer: profile.GitHubActions(a.str("audience"))}
@@ -362,6 +369,9 @@ var wantErr = map[string]error{
 	"dex/other client":                                     jwtguard.ErrInvalidAudience,
 	"dex/other issuer":                                     jwtguard.ErrInvalidIssuer,
 	"dex/expired":                                          jwtguard.ErrTokenExpired,
+	"dex/team of a look-alike organization":                jwtguard.ErrForbidden,
+	"dex/organization name as a bare group":                jwtguard.ErrForbidden,
+	"dex/group from another connector":                     jwtguard.ErrForbidden,
 	"github-actions/lookalike owner":                       jwtguard.ErrForbidden,
 	"github-actions/lookalike owner, owner ID not checked": jwtguard.ErrForbidden,
 	"github-actions/other owner ID":                        jwtguard.ErrForbidden,
