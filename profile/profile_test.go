@@ -177,6 +177,19 @@ func (p *providers) publish(t *testing.T, f *providertest.Fixture) {
 	}
 }
 
+// served loads the fixture name and serves its documents from a new local
+// provider server.
+func served(t *testing.T, name string) (*providertest.Fixture, *providers) {
+	t.Helper()
+	f, err := providertest.Load(fixtures + "/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProviders(t)
+	p.publish(t, f)
+	return f, p
+}
+
 // signer returns the key a fixture's tokens are signed with.
 func signer(f *providertest.Fixture) crypto.Signer {
 	if f.Name == "spiffe" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -51,12 +50,7 @@ const (
 // an iss that is not an Entra issuer of a tenant GUID is refused without
 // asking the allowlist.
 func TestEntraIDResolverRecipe(t *testing.T) {
-	f, err := providertest.Load(fixtures + "/entra")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProviders(t)
-	p.publish(t, f)
+	f, p := served(t, "entra")
 	tenants := &allowlist{ids: []string{acmeTenant}}
 
 	// tenants.Allowed(ctx, tid) is an in-memory lookup in your allowlist; the audiences are
@@ -203,21 +197,11 @@ func TestEntraIDResolver(t *testing.T) {
 // TestREADMEResolver: the Go block of README.md's section "Issuers decided
 // at run time" stands, line for line, in TestEntraIDResolverRecipe.
 func TestREADMEResolver(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	missing, err := snippets.Missing("../README.md", "## Issuers decided at run time: `WithIssuerResolver`", "readme_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, err := snippets.GoBlocks(string(readme), "## Issuers decided at run time: `WithIssuerResolver`")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := os.ReadFile("readme_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, block := range blocks {
-		if !snippets.Contains(snippets.Lines(string(code)), block) {
-			t.Errorf("README block %d is not in readme_test.go:\n%s", i+1, block)
-		}
+	for _, block := range missing {
+		t.Errorf("README block is not in readme_test.go:\n%s", block)
 	}
 }

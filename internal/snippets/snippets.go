@@ -6,19 +6,50 @@ package snippets
 import (
 	"bufio"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 )
 
 // TestOnly marks a line of test code that a README block leaves out (a
-// test's HTTP client, say); [Lines] drops such lines, so the block still
-// matches the code around them.
+// test's HTTP client, say); such lines are dropped from the code before
+// blocks are looked for, so a block still matches the code around them.
 const TestOnly = "// test only"
 
-// GoBlocks returns the ```go blocks of the markdown section whose heading
+// Missing returns the Go blocks of the section heading of the markdown file
+// readme that do not stand, line for line (runs of spaces and tabs aside),
+// in any of codeFiles; an error when a file cannot be read or the section
+// has no Go block.
+func Missing(readme, heading string, codeFiles ...string) ([]string, error) {
+	md, err := os.ReadFile(readme)
+	if err != nil {
+		return nil, err
+	}
+	blocks, err := goBlocks(string(md), heading)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", readme, err)
+	}
+	var code []string
+	for _, f := range codeFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		code = append(code, lines(string(b))...)
+	}
+	var missing []string
+	for _, b := range blocks {
+		if !contains(code, b) {
+			missing = append(missing, b)
+		}
+	}
+	return missing, nil
+}
+
+// goBlocks returns the ```go blocks of the markdown section whose heading
 // line is heading ("## Testing your handlers", "### ..."); the section
 // ends at the next heading of its level or at the next "## " heading.
-func GoBlocks(markdown, heading string) ([]string, error) {
+func goBlocks(markdown, heading string) ([]string, error) {
 	_, section, ok := strings.Cut(markdown, "\n"+heading+"\n")
 	if !ok {
 		return nil, fmt.Errorf("no section %q", heading)
@@ -42,10 +73,10 @@ func GoBlocks(markdown, heading string) ([]string, error) {
 	return blocks, nil
 }
 
-// Lines returns the non-empty lines of s with every run of spaces and tabs
+// lines returns the non-empty lines of s with every run of spaces and tabs
 // made one space (gofmt's alignment and indentation aside), leaving out
 // lines that end with [TestOnly].
-func Lines(s string) []string {
+func lines(s string) []string {
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(s))
 	for sc.Scan() {
@@ -56,10 +87,10 @@ func Lines(s string) []string {
 	return out
 }
 
-// Contains reports whether the lines of block stand in code (from
-// [Lines]) as consecutive elements.
-func Contains(code []string, block string) bool {
-	want := Lines(block)
+// contains reports whether the lines of block stand in code (from
+// lines) as consecutive elements.
+func contains(code []string, block string) bool {
+	want := lines(block)
 	for i := range code {
 		if len(code)-i >= len(want) && slices.Equal(code[i:i+len(want)], want) {
 			return true

@@ -15,21 +15,21 @@ func TestGoBlocks(t *testing.T) {
 		{"### A.1", []string{"b := 2\n"}},
 		{"## B", []string{"c := 3\n"}},
 	} {
-		got, err := GoBlocks(md, tc.heading)
+		got, err := goBlocks(md, tc.heading)
 		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("GoBlocks(%q) = %q, %v; want %q", tc.heading, got, err, tc.want)
+			t.Errorf("goBlocks(%q) = %q, %v; want %q", tc.heading, got, err, tc.want)
 		}
 	}
-	if _, err := GoBlocks(md, "## C"); err == nil {
+	if _, err := goBlocks(md, "## C"); err == nil {
 		t.Error("a missing section is not an error")
 	}
-	if _, err := GoBlocks("## D\ntext\n## E\n", "## D"); err == nil {
+	if _, err := goBlocks("## D\ntext\n## E\n", "## D"); err == nil {
 		t.Error("a section without Go blocks is not an error")
 	}
 }
 
 func TestContains(t *testing.T) {
-	code := Lines("func f() {\n\tx := g(1,   // note\n\t\tsecret) // test only\n\t\t2)\n}\n")
+	code := lines("func f() {\n\tx := g(1,   // note\n\t\tsecret) // test only\n\t\t2)\n}\n")
 	for _, tc := range []struct {
 		block string
 		want  bool
@@ -39,8 +39,8 @@ func TestContains(t *testing.T) {
 		{"x := g(1,\n2)", false},
 		{"2)\nx := g(1, // note", false},
 	} {
-		if got := Contains(code, tc.block); got != tc.want {
-			t.Errorf("Contains(%q) = %v, want %v", tc.block, got, tc.want)
+		if got := contains(code, tc.block); got != tc.want {
+			t.Errorf("contains(%q) = %v, want %v", tc.block, got, tc.want)
 		}
 	}
 }
