@@ -322,8 +322,8 @@ func entraTenantOf(iss string) (string, bool) {
 
 // EntraIDResolver is an issuer resolver for jwtguard.WithIssuerResolver
 // that trusts the access tokens of a multi-tenant Entra ID application
-// from the tenants allowed decides at run time (customers that sign up
-// while the service runs):
+// from every tenant that allowed accepts, decided at run time (customers
+// that sign up while the service runs):
 //
 //	jwtguard.WithIssuerResolver(profile.EntraIDResolver(tenants.Allowed, "api://orders"), 100)
 //
