@@ -1,16 +1,14 @@
 package jwtguardtest_test
 
 import (
-	"bufio"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/internal/snippets"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/nethttp"
 	"github.com/jwtguard/jwtguard/profile"
@@ -85,60 +83,11 @@ func TestKeycloakConfiguration(t *testing.T) {
 // the net/http adapter's conformance test, so the README shows code that
 // compiles and passes.
 func TestREADMESnippets(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	missing, err := snippets.Missing("../README.md", "## Testing your handlers", "readme_test.go", "../nethttp/nethttp_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Testing your handlers\n")
-	if !ok {
-		t.Fatal(`README.md has no section "## Testing your handlers"`)
+	for _, block := range missing {
+		t.Errorf("README block is not in readme_test.go or nethttp/nethttp_test.go:\n%s", block)
 	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	var code []string
-	for _, f := range []string{"readme_test.go", "../nethttp/nethttp_test.go"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code = append(code, lines(string(b))...)
-	}
-	blocks := 0
-	for rest := section; ; {
-		var block string
-		var found bool
-		if _, rest, found = strings.Cut(rest, "```go\n"); !found {
-			break
-		}
-		block, rest, _ = strings.Cut(rest, "```")
-		blocks++
-		want := lines(block)
-		if !containsRun(code, want) {
-			t.Errorf("README block %d is not in readme_test.go or nethttp/nethttp_test.go:\n%s", blocks, block)
-		}
-	}
-	if blocks == 0 {
-		t.Fatal("no Go block in the section")
-	}
-}
-
-// lines returns the non-empty lines of s without their surrounding spaces.
-func lines(s string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// containsRun reports whether want stands in have as consecutive elements.
-func containsRun(have, want []string) bool {
-	for i := range have {
-		if len(have)-i >= len(want) && slices.Equal(have[i:i+len(want)], want) {
-			return true
-		}
-	}
-	return false
 }

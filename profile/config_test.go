@@ -98,12 +98,7 @@ func TestNormalizedIssuers(t *testing.T) {
 
 // TestEntraSizeNeeded: the many-groups token needs the profile's size.
 func TestEntraSizeNeeded(t *testing.T) {
-	f, err := providertest.Load(fixtures + "/entra")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProviders(t)
-	p.publish(t, f)
+	f, p := served(t, "entra")
 	h, c, err := f.Token("access-v2-many-groups", time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -140,12 +135,7 @@ func TestAlternativeKeyURLs(t *testing.T) {
 			}},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
-			f, err := providertest.Load(fixtures + "/" + tc.fixture)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := newProviders(t)
-			p.publish(t, f)
+			f, p := served(t, tc.fixture)
 			h, c, err := f.Token("id", time.Now(), nil)
 			if err != nil {
 				t.Fatal(err)

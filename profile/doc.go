@@ -30,7 +30,17 @@
 // Checks an issuer entry cannot express are policies, applied per route
 // with jwtguard.Authorize or the adapters: [GitHubSubject],
 // [GitHubOwnerID], [Namespace], [ServiceAccount], [SPIFFEID],
-// [RecentLogin], and jwtguard's RequireTenant and RequireClaim.
+// [GoogleServiceAccount], [RecentLogin], and jwtguard's RequireTenant and
+// RequireClaim.
+//
+// Every constructor marks its entry with its provider (Issuer.Provider,
+// one of the Provider* constants), and the provider-specific policies
+// pass only tokens accepted by an entry of their provider: in a verifier
+// that trusts several issuers, another issuer's token that carries
+// GitHub-shaped claims never passes [GitHubOwnerID]. Entries of one
+// provider are alike to those policies (two Kubernetes clusters both pass
+// [Namespace]); jwtguard.RequireIssuer pins one. [RecentLogin] and
+// jwtguard's own policies look at claims only, whatever the issuer.
 //
 // README.md in this directory has a table of every provider (where subject,
 // roles, scopes, permissions and tenant come from) and what each provider

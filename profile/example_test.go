@@ -15,6 +15,7 @@ func show(is jwtguard.Issuer) {
 		fmt.Println("invalid:", is.Invalid)
 		return
 	}
+	fmt.Println("provider:", is.Provider)
 	if is.ID != "" {
 		fmt.Println("iss:", is.ID)
 	}
@@ -34,6 +35,9 @@ func show(is jwtguard.Issuer) {
 	}
 	if is.Clients != nil {
 		fmt.Println("clients:", words(is.Clients))
+	}
+	if len(is.RequiredClaims) > 0 {
+		fmt.Println("required:", words(is.RequiredClaims))
 	}
 	if is.TokenUseClaim != "" {
 		fmt.Println("token use:", is.TokenUseClaim, "=", words(is.TokenUses))
@@ -62,6 +66,7 @@ func words(l []string) string {
 func ExampleKeycloak() {
 	show(profile.Keycloak("https://kc.example.com/realms/acme", "orders.api.example.com", "web-frontend"))
 	// Output:
+	// provider: keycloak
 	// iss: https://kc.example.com/realms/acme
 	// aud: orders.api.example.com
 	// clients: web-frontend
@@ -75,12 +80,13 @@ func ExampleKeycloak() {
 func ExampleAuth0() {
 	show(profile.Auth0("acme.eu.auth0.com", "https://api.acme.example/orders", "https://acme.example/roles"))
 	// Output:
+	// provider: auth0
 	// iss: https://acme.eu.auth0.com/
 	// aud: https://api.acme.example/orders
 	// roles: [https://acme.example/roles]
 	// scopes: scope
 	// permissions: permissions
-	// tenant: (default)
+	// tenant: org_id
 }
 
 func ExampleOkta() {
@@ -89,6 +95,7 @@ func ExampleOkta() {
 	show(is)
 	show(profile.Okta("https://acme.okta.com", "api://orders"))
 	// Output:
+	// provider: okta
 	// iss: https://acme.okta.com/oauth2/default
 	// aud: api://orders
 	// clients: 0oa8k2x9t4HcW6bVd697
@@ -105,9 +112,11 @@ func ExampleEntraID() {
 	show(is)
 	fmt.Println("max token size:", is.MaxTokenSize)
 	// Output:
+	// provider: entra-id
 	// iss: https://login.microsoftonline.com/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/v2.0
 	// aliases: https://sts.windows.net/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/
 	// aud: 6e74172b-be56-4843-9ff4-e66a39bb12e3 api://orders-api
+	// required: scp|roles azp|appid
 	// roles: roles
 	// scopes: scp
 	// permissions: (default)
@@ -119,19 +128,45 @@ func ExampleEntraIDMultiTenant() {
 	show(profile.EntraIDMultiTenant("6e74172b-be56-4843-9ff4-e66a39bb12e3",
 		"8eaef023-2b34-4da1-9baa-8bc8c9d6a490", "82229342-1101-4ab6-817b-70c0747630f3"))
 	// Output:
+	// provider: entra-id
 	// iss: https://login.microsoftonline.com/{tenantid}/v2.0
 	// aliases: https://sts.windows.net/{tenantid}/
 	// tenants: 8eaef023-2b34-4da1-9baa-8bc8c9d6a490 82229342-1101-4ab6-817b-70c0747630f3
 	// aud: 6e74172b-be56-4843-9ff4-e66a39bb12e3
+	// required: scp|roles azp|appid
 	// roles: roles
 	// scopes: scp
 	// permissions: (default)
 	// tenant: tid
 }
 
+// App roles of a multi-tenant application are granted by each customer's
+// own administrators: check the tenant with the role (claims as a verifier
+// with this profile gives them).
+func ExampleEntraIDMultiTenant_tenantRoles() {
+	const home = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"     // the service's own tenant
+	const customer = "82229342-1101-4ab6-817b-70c0747630f3" // a customer's tenant
+	// Operators of the service: Admin in the service's own tenant.
+	operator := jwtguard.AllOf(jwtguard.RequireTenant(home), jwtguard.RequireAnyRole("Admin"))
+	// A customer's data (/tenants/{tenant}/..., or RequireTenant(tid)): Admin of that tenant.
+	customerAdmin := jwtguard.AllOf(jwtguard.RequireTenant(customer), jwtguard.RequireAnyRole("Admin"))
+	for _, c := range []*jwtguard.Claims{
+		{Tenant: home, Tenants: []string{home}, Roles: []string{"Admin"}},
+		{Tenant: customer, Tenants: []string{customer}, Roles: []string{"Admin"}},
+	} {
+		fmt.Printf("Admin of %s: operator %t, customer admin %t, RequireAnyRole alone %t\n", c.Tenant[:8],
+			jwtguard.Authorize(c, operator) == nil, jwtguard.Authorize(c, customerAdmin) == nil,
+			jwtguard.Authorize(c, jwtguard.RequireAnyRole("Admin")) == nil)
+	}
+	// Output:
+	// Admin of 8eaef023: operator true, customer admin false, RequireAnyRole alone true
+	// Admin of 82229342: operator false, customer admin true, RequireAnyRole alone true
+}
+
 func ExampleCognito() {
 	show(profile.Cognito("eu-west-1", "eu-west-1_AbCdEf123", "5r2kqcuh3bl0fq3c8ujz0n1sju"))
 	// Output:
+	// provider: cognito
 	// iss: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123
 	// aud: not checked
 	// clients: 5r2kqcuh3bl0fq3c8ujz0n1sju
@@ -145,6 +180,7 @@ func ExampleCognito() {
 func ExampleCognitoIDTokens() {
 	show(profile.CognitoIDTokens("eu-west-1", "eu-west-1_AbCdEf123", "5r2kqcuh3bl0fq3c8ujz0n1sju"))
 	// Output:
+	// provider: cognito
 	// iss: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123
 	// aud: 5r2kqcuh3bl0fq3c8ujz0n1sju
 	// token use: token_use = id
@@ -159,7 +195,10 @@ func ExampleGoogle() {
 	show(is)
 	// One Workspace domain, verified emails only (route policies):
 	_ = jwtguard.AllOf(jwtguard.RequireTenant("acme.example"), jwtguard.RequireClaim("email_verified", true))
+	// Service-to-service (aud is a service URL): name the calling service accounts.
+	_ = profile.GoogleServiceAccount("orders-caller@acme-prod.iam.gserviceaccount.com")
 	// Output:
+	// provider: google
 	// iss: https://accounts.google.com
 	// aliases: accounts.google.com
 	// aud: 1234987819200-8jksrb1qsrtvbhe9d0q2d6rr1g0i6vhd.apps.googleusercontent.com
@@ -174,8 +213,10 @@ func ExampleFirebase() {
 	// Admin users who signed in within the last 5 minutes (route policies):
 	_ = jwtguard.AllOf(jwtguard.RequireClaim("admin", true), profile.RecentLogin(5*time.Minute))
 	// Output:
+	// provider: firebase
 	// iss: https://securetoken.google.com/acme-prod-1a2b3
 	// aud: acme-prod-1a2b3
+	// required: sub
 	// roles: roles
 	// scopes: (none)
 	// permissions: (default)
@@ -185,6 +226,7 @@ func ExampleFirebase() {
 func ExampleHydra() {
 	show(profile.Hydra("https://auth.acme.example/", "https://api.acme.example/orders"))
 	// Output:
+	// provider: hydra
 	// iss: https://auth.acme.example/
 	// aud: https://api.acme.example/orders
 	// roles: roles ext.roles
@@ -196,9 +238,10 @@ func ExampleHydra() {
 func ExampleZitadel() {
 	show(profile.Zitadel("https://acme-x7k2p9.zitadel.cloud", "231848297847848962"))
 	// Output:
+	// provider: zitadel
 	// iss: https://acme-x7k2p9.zitadel.cloud
 	// aud: 231848297847848962
-	// roles: urn:zitadel:iam:org:project:roles urn:zitadel:iam:org:project:231848297847848962:roles
+	// roles: urn:zitadel:iam:org:project:231848297847848962:roles
 	// scopes: (default)
 	// permissions: (default)
 	// tenant: urn:zitadel:iam:user:resourceowner:id
@@ -207,6 +250,7 @@ func ExampleZitadel() {
 func ExampleDex() {
 	show(profile.Dex("https://dex.acme.example", "orders-web"))
 	// Output:
+	// provider: dex
 	// iss: https://dex.acme.example
 	// aud: orders-web
 	// roles: groups
@@ -220,6 +264,7 @@ func ExampleGitHubActions() {
 	// Only the octo-org organization (ID 65), its main branch:
 	_ = jwtguard.AllOf(profile.GitHubOwnerID("65"), profile.GitHubSubject("repo:octo-org/*:ref:refs/heads/main"))
 	// Output:
+	// provider: github-actions
 	// iss: https://token.actions.githubusercontent.com
 	// aud: https://github.com/octo-org
 	// roles: (none)
@@ -232,8 +277,10 @@ func ExampleKubernetes() {
 	show(profile.Kubernetes("https://kubernetes.default.svc.cluster.local", "orders-api"))
 	_ = profile.ServiceAccount("payments", "orders-client") // route policy
 	// Output:
+	// provider: kubernetes
 	// iss: https://kubernetes.default.svc.cluster.local
 	// aud: orders-api
+	// required: [kubernetes.io].namespace [kubernetes.io].serviceaccount.name
 	// roles: (none)
 	// scopes: (none)
 	// permissions: (default)
@@ -244,6 +291,7 @@ func ExampleSPIFFE() {
 	show(profile.SPIFFE("acme.example", "https://spire.acme.example:8443", "spiffe://acme.example/ns/orders/sa/orders-api"))
 	_ = profile.SPIFFEID("spiffe://acme.example/ns/payments/sa/*") // route policy
 	// Output:
+	// provider: spiffe
 	// sub prefix: spiffe://acme.example/
 	// aud: spiffe://acme.example/ns/orders/sa/orders-api
 	// roles: (none)

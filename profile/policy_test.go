@@ -14,16 +14,17 @@ import (
 	"github.com/jwtguard/jwtguard/profile"
 )
 
-// claimsOf verifies claims (as JSON) through a static HMAC issuer and
-// returns the verified claims, so policies see what a verifier gives them.
-func claimsOf(t *testing.T, claims map[string]any) *jwtguard.Claims {
+// claimsOf verifies claims (as JSON) through a static HMAC issuer entry
+// of provider and returns the verified claims, so policies see what a
+// verifier gives them.
+func claimsOf(t *testing.T, provider string, claims map[string]any) *jwtguard.Claims {
 	t.Helper()
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	claims["iss"], claims["aud"] = "https://issuer.test", "api"
 	if _, ok := claims["exp"]; !ok {
 		claims["exp"] = time.Now().Add(time.Hour).Unix()
 	}
-	v, err := jwtguard.New(jwtguard.WithIssuer("https://issuer.test", jwtguard.HMAC(secret)),
+	v, err := jwtguard.New(jwtguard.Trust(jwtguard.Issuer{ID: "https://issuer.test", Keys: jwtguard.HMAC(secret), Provider: provider}),
 		jwtguard.WithAudience("api"), jwtguard.WithAlgorithms("HS256"))
 	if err != nil {
 		t.Fatal(err)
@@ -67,13 +68,13 @@ func TestGitHubSubject(t *testing.T) {
 		{"repo:octo-org@65/*", "repo:octo-org@65/octo-repo@74:ref:refs/heads/main", true},
 		{"repo:octo-org@65/*", "repo:octo-org@66/octo-repo@74:ref:refs/heads/main", false},
 	} {
-		c := claimsOf(t, map[string]any{"sub": tc.sub})
+		c := claimsOf(t, profile.ProviderGitHubActions, map[string]any{"sub": tc.sub})
 		if got := allowed(profile.GitHubSubject(tc.pattern), c); got != tc.ok {
 			t.Errorf("GitHubSubject(%q) on %q = %v, want %v", tc.pattern, tc.sub, got, tc.ok)
 		}
 	}
 	// Patterns whose owner part is not literal refuse everything.
-	c := claimsOf(t, map[string]any{"sub": "repo:octo-org/a:ref:refs/heads/main"})
+	c := claimsOf(t, profile.ProviderGitHubActions, map[string]any{"sub": "repo:octo-org/a:ref:refs/heads/main"})
 	for _, bad := range [][]string{{"repo:octo-*/*"}, {"*"}, {"repo:octo-org"}, {}, {"repo:octo-org/*", "*/x"}} {
 		err := profile.GitHubSubject(bad...)(c)
 		if err == nil || !strings.Contains(err.Error(), "misconfigured") {
@@ -83,7 +84,7 @@ func TestGitHubSubject(t *testing.T) {
 }
 
 func TestGitHubClaims(t *testing.T) {
-	c := claimsOf(t, map[string]any{
+	c := claimsOf(t, profile.ProviderGitHubActions, map[string]any{
 		"sub": "repo:octo-org/octo-repo:environment:production", "repository": "octo-org/octo-repo",
 		"repository_owner": "octo-org", "repository_owner_id": "65", "repository_id": "74",
 		"ref": "refs/heads/main", "environment": "production",
@@ -115,7 +116,7 @@ func TestGitHubClaims(t *testing.T) {
 		}
 	}
 	// A number where GitHub sends a string does not match.
-	n := claimsOf(t, map[string]any{"repository_owner_id": 65})
+	n := claimsOf(t, profile.ProviderGitHubActions, map[string]any{"repository_owner_id": 65})
 	if allowed(profile.GitHubOwnerID("65"), n) {
 		t.Error("numeric repository_owner_id matched a string ID")
 	}
@@ -123,7 +124,7 @@ func TestGitHubClaims(t *testing.T) {
 
 func TestKubernetesPolicies(t *testing.T) {
 	sa := func(sub, ns, name string) *jwtguard.Claims {
-		return claimsOf(t, map[string]any{"sub": sub, "kubernetes.io": map[string]any{
+		return claimsOf(t, profile.ProviderKubernetes, map[string]any{"sub": sub, "kubernetes.io": map[string]any{
 			"namespace": ns, "serviceaccount": map[string]any{"name": name, "uid": "u"}}})
 	}
 	good := sa("system:serviceaccount:payments:orders-client", "payments", "orders-client")
@@ -140,7 +141,7 @@ func TestKubernetesPolicies(t *testing.T) {
 		{"other service account", profile.ServiceAccount("payments", "default"), good, false},
 		{"sub and claim disagree on namespace", profile.Namespace("payments"), sa("system:serviceaccount:payments:x", "default", "x"), false},
 		{"sub and claim disagree on name", profile.ServiceAccount("payments", "x"), sa("system:serviceaccount:payments:x", "payments", "y"), false},
-		{"no kubernetes.io claim", profile.Namespace("payments"), claimsOf(t, map[string]any{"sub": "system:serviceaccount:payments:x"}), false},
+		{"no kubernetes.io claim", profile.Namespace("payments"), claimsOf(t, profile.ProviderKubernetes, map[string]any{"sub": "system:serviceaccount:payments:x"}), false},
 		{"misconfigured", profile.Namespace(""), good, false},
 	} {
 		if got := allowed(tc.p, tc.c); got != tc.ok {
@@ -165,15 +166,50 @@ func TestSPIFFEID(t *testing.T) {
 		{"spiffe://acme.example/ns/*", "spiffe://acme.example/ns/a?b", false},
 		{"spiffe://acme.example/ns/*", "spiffe://acme.example/ns/", false},
 	} {
-		c := claimsOf(t, map[string]any{"sub": tc.sub})
+		c := claimsOf(t, profile.ProviderSPIFFE, map[string]any{"sub": tc.sub})
 		if got := allowed(profile.SPIFFEID(tc.pattern), c); got != tc.ok {
 			t.Errorf("SPIFFEID(%q) on %q = %v, want %v", tc.pattern, tc.sub, got, tc.ok)
 		}
 	}
-	c := claimsOf(t, map[string]any{"sub": "spiffe://acme.example/a"})
+	c := claimsOf(t, profile.ProviderSPIFFE, map[string]any{"sub": "spiffe://acme.example/a"})
 	for _, bad := range []string{"spiffe://*/a", "acme.example/a", "spiffe://acme.example"} {
 		if err := profile.SPIFFEID(bad)(c); err == nil || !strings.Contains(err.Error(), "misconfigured") {
 			t.Errorf("SPIFFEID(%q): got %v, want a misconfiguration denial", bad, err)
+		}
+	}
+}
+
+func TestGoogleServiceAccount(t *testing.T) {
+	const email, id = "orders-caller@acme-prod.iam.gserviceaccount.com", "113917316937261558431"
+	sa := func(claims map[string]any) *jwtguard.Claims { return claimsOf(t, profile.ProviderGoogle, claims) }
+	full := sa(map[string]any{"sub": id, "azp": id, "email": email, "email_verified": true})
+	for _, tc := range []struct {
+		name string
+		p    jwtguard.Policy
+		c    *jwtguard.Claims
+		ok   bool
+	}{
+		{"email", profile.GoogleServiceAccount(email), full, true},
+		{"unique ID", profile.GoogleServiceAccount(id), full, true},
+		{"one of several", profile.GoogleServiceAccount("other@acme-prod.iam.gserviceaccount.com", email), full, true},
+		{"other account", profile.GoogleServiceAccount("other@acme-prod.iam.gserviceaccount.com", "1"), full, false},
+		{"unique ID without email (format=standard)", profile.GoogleServiceAccount(id), sa(map[string]any{"sub": id}), true},
+		{"email not in the token", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": id}), false},
+		{"email unverified", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": email, "email_verified": false}), false},
+		{"email_verified as a string", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": email, "email_verified": "true"}), false},
+		{"email_verified missing", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": email}), false},
+		{"email in another case", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": "1", "email": strings.ToUpper(email), "email_verified": true}), false},
+		{"unique ID as email", profile.GoogleServiceAccount(id), sa(map[string]any{"sub": "1", "email": id, "email_verified": true}), false},
+		{"email as sub", profile.GoogleServiceAccount(email), sa(map[string]any{"sub": email}), false},
+		{"not a Google token", profile.GoogleServiceAccount(email), claimsOf(t, profile.ProviderFirebase, map[string]any{"sub": id, "email": email, "email_verified": true}), false},
+	} {
+		if got := allowed(tc.p, tc.c); got != tc.ok {
+			t.Errorf("%s: allowed = %v, want %v", tc.name, got, tc.ok)
+		}
+	}
+	for _, bad := range [][]string{{}, {""}, {"orders-caller"}, {"@acme.example"}, {"a@"}, {"a@b@c"}, {"a b@c"}, {"12a"}, {email, "x"}} {
+		if err := profile.GoogleServiceAccount(bad...)(full); err == nil || !strings.Contains(err.Error(), "misconfigured") {
+			t.Errorf("GoogleServiceAccount(%q): got %v, want a misconfiguration denial", bad, err)
 		}
 	}
 }
@@ -194,7 +230,7 @@ func TestRecentLogin(t *testing.T) {
 		{"recent enough", map[string]any{"auth_time": now.Add(-time.Minute).Unix()}, 5 * time.Minute, true},
 		{"too old", map[string]any{"auth_time": now.Add(-time.Hour).Unix()}, 5 * time.Minute, false},
 	} {
-		if got := allowed(profile.RecentLogin(tc.maxAge), claimsOf(t, tc.claims)); got != tc.ok {
+		if got := allowed(profile.RecentLogin(tc.maxAge), claimsOf(t, "", tc.claims)); got != tc.ok {
 			t.Errorf("%s: allowed = %v, want %v", tc.name, got, tc.ok)
 		}
 	}

@@ -1,10 +1,12 @@
 package profile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jwtguard/jwtguard"
@@ -23,9 +25,9 @@ func name(claim string) string {
 	return claim
 }
 
-// invalid returns an Issuer that jwtguard.New refuses with err.
-func invalid(id string, err error) jwtguard.Issuer {
-	return jwtguard.Issuer{ID: id, Invalid: err}
+// invalid returns an Issuer of provider that jwtguard.New refuses with err.
+func invalid(provider, id string, err error) jwtguard.Issuer {
+	return jwtguard.Issuer{ID: id, Provider: provider, Invalid: err}
 }
 
 // list returns a copy of ids, or nil when there are none.
@@ -61,14 +63,15 @@ func list(ids []string) []string {
 func Keycloak(realmURL, clientID string, allowedClients ...string) jwtguard.Issuer {
 	realm := strings.TrimSuffix(realmURL, "/")
 	if clientID == "" {
-		return invalid(realm, errors.New("profile.Keycloak: empty client ID (the API's Keycloak client, expected in aud)"))
+		return invalid(ProviderKeycloak, realm, errors.New("profile.Keycloak: empty client ID (the API's Keycloak client, expected in aud)"))
 	}
 	if strings.Contains(clientID, "]") {
-		return invalid(realm, fmt.Errorf("profile.Keycloak: client ID %q contains ']', which a claim path cannot address", clientID))
+		return invalid(ProviderKeycloak, realm, fmt.Errorf("profile.Keycloak: client ID %q contains ']', which a claim path cannot address", clientID))
 	}
 	return jwtguard.Issuer{
 		ID:        realm,
 		Keys:      jwtguard.JWKS(realm + "/protocol/openid-connect/certs"),
+		Provider:  ProviderKeycloak,
 		Audiences: []string{clientID},
 		Claims: jwtguard.ClaimMap{
 			Roles:  []string{"realm_access.roles", "resource_access.[" + clientID + "].roles"},
@@ -97,16 +100,19 @@ func Keycloak(realmURL, clientID string, allowedClients ...string) jwtguard.Issu
 //     "https://acme.example/roles" (names are not paths: dots need no
 //     escaping). For a member inside an object claim, set Claims.Roles on
 //     the result to a path ("[https://hasura.io/jwt/claims].x-hasura-allowed-roles").
-//   - Tenant: Auth0 has none (an Action may add one; jwtguard reads
-//     tenant_id by default, or set Claims.Tenant).
+//   - Tenant: org_id, the Auth0 Organization the user (or, for client
+//     credentials, the client) signed in through; absent without
+//     Organizations. Auth0 asks APIs to check it: authorize with
+//     jwtguard.RequireTenant("org_...") or a tenant taken from the route.
+//     For another tenant claim (one an Action adds), set Claims.Tenant.
 func Auth0(domain, audience string, rolesClaims ...string) jwtguard.Issuer {
 	host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://"), "/")
 	id := "https://" + host + "/"
 	if host == "" || strings.ContainsAny(host, "/?#@ ") {
-		return invalid(id, fmt.Errorf("profile.Auth0: %q is not a domain (want e.g. \"acme.eu.auth0.com\")", domain))
+		return invalid(ProviderAuth0, id, fmt.Errorf("profile.Auth0: %q is not a domain (want e.g. \"acme.eu.auth0.com\")", domain))
 	}
 	if audience == "" {
-		return invalid(id, errors.New("profile.Auth0: empty audience (the API's Identifier)"))
+		return invalid(ProviderAuth0, id, errors.New("profile.Auth0: empty audience (the API's Identifier)"))
 	}
 	roles := none()
 	for _, c := range rolesClaims {
@@ -115,11 +121,13 @@ func Auth0(domain, audience string, rolesClaims ...string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:        id,
 		Keys:      jwtguard.JWKS(id + ".well-known/jwks.json"),
+		Provider:  ProviderAuth0,
 		Audiences: []string{audience},
 		Claims: jwtguard.ClaimMap{
 			Roles:       roles,
 			Scopes:      []string{"scope"},
 			Permissions: []string{"permissions"},
+			Tenant:      "org_id",
 		},
 	}
 }
@@ -149,18 +157,19 @@ func Okta(authServerURL, audience string) jwtguard.Issuer {
 	u, err := url.Parse(id)
 	switch {
 	case err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
-		return invalid(id, fmt.Errorf("profile.Okta: %q is not an https issuer URL", authServerURL))
+		return invalid(ProviderOkta, id, fmt.Errorf("profile.Okta: %q is not an https issuer URL", authServerURL))
 	case u.Path == "" || u.Path == "/oauth2/v1" || strings.HasPrefix(u.Path, "/oauth2/v1/"):
 		// /oauth2/v1/... are the org authorization server's endpoints.
-		return invalid(id, fmt.Errorf("profile.Okta: %s: %w", id, ErrOktaOrgServer))
+		return invalid(ProviderOkta, id, fmt.Errorf("profile.Okta: %s: %w", id, ErrOktaOrgServer))
 	case !oktaAS.MatchString(u.Path):
-		return invalid(id, fmt.Errorf("profile.Okta: %q is not the issuer of an Okta custom authorization server (https://<org>.okta.com/oauth2/<id>)", authServerURL))
+		return invalid(ProviderOkta, id, fmt.Errorf("profile.Okta: %q is not the issuer of an Okta custom authorization server (https://<org>.okta.com/oauth2/<id>)", authServerURL))
 	case audience == "":
-		return invalid(id, errors.New("profile.Okta: empty audience"))
+		return invalid(ProviderOkta, id, errors.New("profile.Okta: empty audience"))
 	}
 	return jwtguard.Issuer{
 		ID:         id,
 		Keys:       jwtguard.JWKS(id + "/v1/keys"),
+		Provider:   ProviderOkta,
 		Audiences:  []string{audience},
 		Algorithms: []string{"RS256"},
 		Claims: jwtguard.ClaimMap{
@@ -180,12 +189,20 @@ const EntraMaxTokenSize = 32 << 10
 
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
+// entraAccessToken are the claims that tell an Entra access token from an
+// ID token: a delegated permission or an app role, and the calling
+// application (azp in v2 tokens, appid in v1 tokens; ID tokens carry
+// neither).
+var entraAccessToken = []string{"scp|roles", "azp|appid"}
+
 // entra is the part shared by the Entra ID profiles.
-func entra(audience string) jwtguard.Issuer {
+func entra(audiences ...string) jwtguard.Issuer {
 	return jwtguard.Issuer{
-		Audiences:    []string{audience},
-		Algorithms:   []string{"RS256"},
-		MaxTokenSize: EntraMaxTokenSize,
+		Audiences:      slices.Clone(audiences),
+		Provider:       ProviderEntraID,
+		Algorithms:     []string{"RS256"},
+		MaxTokenSize:   EntraMaxTokenSize,
+		RequiredClaims: slices.Clone(entraAccessToken),
 		Claims: jwtguard.ClaimMap{
 			Roles:  []string{"roles"},
 			Scopes: []string{"scp"},
@@ -213,6 +230,12 @@ func checkTenant(fn, tid string) error {
 //   - aud must contain audience. v2 tokens carry the API's Application
 //     (client) ID, v1 tokens its Application ID URI ("api://..."): when
 //     both versions may arrive, add the other form to Audiences.
+//   - Only access tokens: Entra ID tokens have the same issuer and, when
+//     the API and its client share one app registration, the same aud.
+//     As Microsoft.Identity.Web does, the profile requires scp or roles
+//     (RequiredClaims "scp|roles"), and also the calling application, azp
+//     (v2) or appid (v1) ("azp|appid"), which ID tokens never carry, so an
+//     ID token with app roles is refused too (ErrMissingClaim).
 //   - Roles: roles (app roles). Scopes: scp (delegated permissions).
 //     Tenant: tid. Calling applications (azp in v2, appid in v1): set
 //     Clients on the result.
@@ -221,15 +244,21 @@ func checkTenant(fn, tid string) error {
 //     groups Entra sends an overage claim instead, which needs Microsoft
 //     Graph.
 func EntraID(tenantID, audience string) jwtguard.Issuer {
-	is := entra(audience)
-	is.ID = "https://login.microsoftonline.com/" + tenantID + "/v2.0"
-	is.Aliases = []string{"https://sts.windows.net/" + tenantID + "/"}
-	is.Keys = jwtguard.JWKS("https://login.microsoftonline.com/" + tenantID + "/discovery/v2.0/keys")
+	is := entraTenant(tenantID, audience)
 	if err := checkTenant("EntraID", tenantID); err != nil {
 		is.Invalid = err
 	} else if audience == "" {
 		is.Invalid = errors.New("profile.EntraID: empty audience")
 	}
+	return is
+}
+
+// entraTenant is the entry of one tenant, in both issuer forms.
+func entraTenant(tenantID string, audiences ...string) jwtguard.Issuer {
+	is := entra(audiences...)
+	is.ID = "https://login.microsoftonline.com/" + tenantID + "/v2.0"
+	is.Aliases = []string{"https://sts.windows.net/" + tenantID + "/"}
+	is.Keys = jwtguard.JWKS("https://login.microsoftonline.com/" + tenantID + "/discovery/v2.0/keys")
 	return is
 }
 
@@ -239,11 +268,18 @@ func EntraID(tenantID, audience string) jwtguard.Issuer {
 // and "https://sts.windows.net/{tenantid}/". A token's tid must equal the
 // tenant in its iss. Keys: the common key set,
 // https://login.microsoftonline.com/common/discovery/v2.0/keys. Claims,
-// audience and size as in [EntraID].
+// audience, access-token checks and size as in [EntraID].
 //
-// For tenants decided at run time, use jwtguard.WithIssuerResolver: look the
-// tenant of iss up in your own list and return EntraID(tid, audience) with
-// ID set to iss and Aliases cleared (a resolved entry has one exact iss).
+// App roles are assigned in each customer's tenant, by that tenant's
+// administrators, and the profile maps the roles of every listed tenant
+// alike: a customer's "Admin" is, to a bare RequireAnyRole("Admin"), an
+// admin of the whole service. Tie every role check to the tenant it was
+// granted in — jwtguard.AllOf(jwtguard.RequireTenant(tid),
+// jwtguard.RequireAnyRole("Admin")), with tid your own tenant for
+// operators of the service, or the tenant of the route
+// (nethttp.RequireTenantPathValue) for a customer's own data.
+//
+// For tenants decided at run time, use [EntraIDResolver].
 func EntraIDMultiTenant(audience string, tenantIDs ...string) jwtguard.Issuer {
 	is := entra(audience)
 	is.ID = "https://login.microsoftonline.com/{tenantid}/v2.0"
@@ -264,6 +300,69 @@ func EntraIDMultiTenant(audience string, tenantIDs ...string) jwtguard.Issuer {
 	return is
 }
 
+// entraIssuerTenant is a directory ID as Entra writes it in iss: a GUID in
+// lower-case hex.
+var entraIssuerTenant = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// entraTenantOf returns the tenant of an Entra issuer in either form, v2
+// https://login.microsoftonline.com/<tid>/v2.0 or v1
+// https://sts.windows.net/<tid>/, when tid is a lower-case GUID.
+func entraTenantOf(iss string) (string, bool) {
+	tid, ok := strings.CutPrefix(iss, "https://login.microsoftonline.com/")
+	if ok {
+		tid, ok = strings.CutSuffix(tid, "/v2.0")
+	} else if tid, ok = strings.CutPrefix(iss, "https://sts.windows.net/"); ok {
+		tid, ok = strings.CutSuffix(tid, "/")
+	}
+	if !ok || !entraIssuerTenant.MatchString(tid) {
+		return "", false
+	}
+	return tid, true
+}
+
+// EntraIDResolver is an issuer resolver for jwtguard.WithIssuerResolver
+// that trusts the access tokens of a multi-tenant Entra ID application
+// from every tenant that allowed accepts, decided at run time (customers
+// that sign up while the service runs):
+//
+//	jwtguard.WithIssuerResolver(profile.EntraIDResolver(tenants.Allowed, "api://orders"), 100)
+//
+// It reads the tenant from the token's iss in either form, v2
+// "https://login.microsoftonline.com/<tid>/v2.0" or v1
+// "https://sts.windows.net/<tid>/", and refuses, without calling allowed,
+// an iss of another shape or whose tid is not a GUID in lower-case hex (as
+// Entra writes it; so one tenant has one spelling and one entry). iss is
+// not verified yet: allowed must answer from your own list, quickly, for
+// every token of a resolved tenant. For an allowed tenant it answers
+// [EntraID](tid, ...) with audiences: one entry, one key fetch and one
+// canonical issuer (the v2 form) for both forms of the tenant, the v1 form
+// being its alias. audiences are the API's client ID (v2 tokens) and
+// Application ID URI (v1 tokens), whichever may arrive.
+//
+// Claims, access-token checks and size are those of [EntraID]; app roles
+// are granted by each tenant's administrators, so check roles with the
+// tenant, as for [EntraIDMultiTenant]. With no audience or a nil allowed,
+// every answer is invalid: tokens are refused and the error is logged.
+func EntraIDResolver(allowed func(ctx context.Context, tenantID string) bool, audiences ...string) jwtguard.IssuerResolver {
+	auds := slices.Clone(audiences)
+	var invalid error
+	switch {
+	case allowed == nil:
+		invalid = errors.New("profile.EntraIDResolver: allowed is nil (every tenant would be trusted)")
+	case len(auds) == 0 || slices.Contains(auds, ""):
+		invalid = errors.New("profile.EntraIDResolver: give the API's audiences (client ID, Application ID URI)")
+	}
+	return func(ctx context.Context, iss string) (jwtguard.Issuer, bool) {
+		tid, ok := entraTenantOf(iss)
+		if !ok || (invalid == nil && !allowed(ctx, tid)) {
+			return jwtguard.Issuer{}, false
+		}
+		is := entraTenant(tid, auds...)
+		is.Invalid = invalid
+		return is, true
+	}
+}
+
 var cognitoRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 // cognito is the part shared by the Cognito profiles.
@@ -272,6 +371,7 @@ func cognito(fn, region, poolID string, appClientIDs []string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		ID:            id,
 		Keys:          jwtguard.JWKS(id + "/.well-known/jwks.json"),
+		Provider:      ProviderCognito,
 		Algorithms:    []string{"RS256"},
 		TokenUseClaim: "token_use",
 		Claims: jwtguard.ClaimMap{
@@ -335,6 +435,12 @@ func CognitoIDTokens(region, poolID string, appClientIDs ...string) jwtguard.Iss
 //   - aud must be one of clientIDs: the OAuth client IDs of Sign-In, or the
 //     audience your callers request for service-to-service tokens (often
 //     the service URL).
+//   - With a service URL or any audience of your choosing, the profile
+//     admits an ID token that ANY Google service account — of any project,
+//     anyone's — requests for that audience: always name the callers with
+//     [GoogleServiceAccount] (their emails or unique IDs). An OAuth client
+//     ID of your own is safer: Google mints ID tokens for it only to your
+//     client's sign-ins.
 //   - Tenant: hd, the Google Workspace domain (absent for consumer
 //     accounts). To admit one Workspace domain only, use
 //     jwtguard.RequireTenant("acme.example"); to require a verified email,
@@ -345,6 +451,7 @@ func Google(clientIDs ...string) jwtguard.Issuer {
 		ID:         "https://accounts.google.com",
 		Aliases:    []string{"accounts.google.com"},
 		Keys:       jwtguard.JWKS("https://www.googleapis.com/oauth2/v3/certs"),
+		Provider:   ProviderGoogle,
 		Audiences:  list(clientIDs),
 		Algorithms: []string{"RS256"},
 		Claims:     jwtguard.ClaimMap{Roles: none(), Scopes: none(), Tenant: "hd"},
@@ -379,6 +486,7 @@ func Firebase(projectID string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		ID:             id,
 		Keys:           jwtguard.JWKS(FirebaseX509URL),
+		Provider:       ProviderFirebase,
 		Audiences:      []string{projectID},
 		Algorithms:     []string{"RS256"},
 		RequiredClaims: []string{"sub"},
@@ -412,9 +520,10 @@ func Firebase(projectID string) jwtguard.Issuer {
 //     oauth2.allowed_top_level_claims). Tenant: set Claims.Tenant.
 func Hydra(issuerURL, audience string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
-		ID:     issuerURL,
-		Keys:   jwtguard.Discovery(),
-		Claims: jwtguard.ClaimMap{Roles: []string{"roles", "ext.roles"}},
+		ID:       issuerURL,
+		Keys:     jwtguard.Discovery(),
+		Provider: ProviderHydra,
+		Claims:   jwtguard.ClaimMap{Roles: []string{"roles", "ext.roles"}},
 	}
 	if audience != "" {
 		is.Audiences = []string{audience}
@@ -436,24 +545,31 @@ func Hydra(issuerURL, audience string) jwtguard.Issuer {
 //   - aud must contain projectID (ZITADEL adds the project ID of the
 //     client's project, and of projects requested with the scope
 //     urn:zitadel:iam:org:project:id:<projectID>:aud).
-//   - Roles: the member names of urn:zitadel:iam:org:project:roles and
-//     urn:zitadel:iam:org:project:<projectID>:roles (objects keyed by role
-//     name). Roles are asserted only when requested (scope
+//   - Roles: the member names of urn:zitadel:iam:org:project:<projectID>:roles
+//     only (an object keyed by role name). The generic
+//     urn:zitadel:iam:org:project:roles holds the roles of the project of
+//     the requesting client, which need not be this API's project: an
+//     "admin" of another project of the instance, whose client asks for
+//     this project in aud, must not be an admin here. A client of another
+//     project gets this project's roles with the scope
+//     urn:zitadel:iam:org:projects:roles (the roles of every project in
+//     aud). Roles are asserted only when requested (scope
 //     urn:zitadel:iam:org:project:role:<role>) or with the project's
 //     "Assert Roles on Authentication".
 //   - Tenant: urn:zitadel:iam:user:resourceowner:id (the user's
 //     organization; request it with scope urn:zitadel:iam:user:resourceowner).
 //     The organizations a role was granted in are under the role:
-//     Claims.Get("[urn:zitadel:iam:org:project:roles].editor").
+//     Claims.Get("urn:zitadel:iam:org:project:<projectID>:roles.editor").
 //   - Scopes: scope, when present.
 func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 	id := strings.TrimSuffix(issuerURL, "/")
 	is := jwtguard.Issuer{
 		ID:        id,
 		Keys:      jwtguard.JWKS(id + "/oauth/v2/keys"),
+		Provider:  ProviderZitadel,
 		Audiences: []string{projectID},
 		Claims: jwtguard.ClaimMap{
-			Roles:  []string{"urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:org:project:" + projectID + ":roles"},
+			Roles:  []string{"urn:zitadel:iam:org:project:" + projectID + ":roles"},
 			Tenant: "urn:zitadel:iam:user:resourceowner:id",
 		},
 	}
@@ -474,10 +590,20 @@ func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 //   - Roles: groups (with the groups scope; names depend on the connector,
 //     e.g. "org:team" for GitHub). Scopes: none. Tenant: Dex has
 //     none.
+//   - Groups come from the upstream connector, and upstream names are not
+//     yours: anyone can create a GitHub organization called "admins" or
+//     "acme-corp". Restrict the connector in Dex (GitHub: orgs, each with
+//     its teams, not loadAllGroups), authorize on fully qualified names
+//     (RequireAnyRole("acme:orders-admins"), never a bare team or org
+//     name), and with several connectors pin the one that grants the role:
+//     jwtguard.RequireClaim("federated_claims.connector_id", "github")
+//     (in tokens requested with the federated:id scope; sub encodes the
+//     connector too).
 func Dex(issuerURL, clientID string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:        issuerURL,
 		Keys:      jwtguard.JWKS(strings.TrimSuffix(issuerURL, "/") + "/keys"),
+		Provider:  ProviderDex,
 		Audiences: []string{clientID},
 		Claims:    jwtguard.ClaimMap{Roles: []string{"groups"}, Scopes: none()},
 	}
@@ -506,6 +632,7 @@ func GitHubActions(audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:         GitHubActionsIssuer,
 		Keys:       jwtguard.JWKS(GitHubActionsIssuer + "/.well-known/jwks"),
+		Provider:   ProviderGitHubActions,
 		Audiences:  []string{audience},
 		Algorithms: []string{"RS256"},
 		Claims:     jwtguard.ClaimMap{Roles: none(), Scopes: none()},
@@ -525,13 +652,18 @@ func GitHubActions(audience string) jwtguard.Issuer {
 //     the system:service-account-issuer-discovery ClusterRole is bound to
 //     system:unauthenticated; inside the cluster, give the key source a
 //     client with the cluster CA and a token:
-//     is.Keys = jwtguard.Discovery().WithHTTPClient(c). The default token
-//     (audience = the API server) must not be accepted: use an audience of
-//     your own.
+//     is.Keys = jwtguard.Discovery().WithHTTPClient(c). c fetches the
+//     discovery document, and the JWKS when the discovered jwks_uri is on
+//     the same host; a jwks_uri on another host (a cloud provider's public
+//     OIDC bucket or endpoint) is fetched with the verifier-wide client
+//     (jwtguard.WithRemoteKeys), so c's token is only ever sent to the API
+//     server. The default token (audience = the API server) must not be
+//     accepted: use an audience of your own.
 func Kubernetes(issuerURL, audience string) jwtguard.Issuer {
 	return jwtguard.Issuer{
 		ID:             issuerURL,
 		Keys:           jwtguard.Discovery(),
+		Provider:       ProviderKubernetes,
 		Audiences:      []string{audience},
 		RequiredClaims: []string{k8sNamespace, k8sServiceAccount},
 		Claims:         jwtguard.ClaimMap{Roles: none(), Scopes: none(), Tenant: k8sNamespace},
@@ -560,6 +692,7 @@ func SPIFFE(trustDomain, bundleURL, audience string) jwtguard.Issuer {
 	is := jwtguard.Issuer{
 		SubjectPrefix: "spiffe://" + td + "/",
 		Keys:          jwtguard.JWKS(bundleURL),
+		Provider:      ProviderSPIFFE,
 		Audiences:     []string{audience},
 		Claims:        jwtguard.ClaimMap{Roles: none(), Scopes: none()},
 	}

@@ -177,6 +177,19 @@ func (p *providers) publish(t *testing.T, f *providertest.Fixture) {
 	}
 }
 
+// served loads the fixture name and serves its documents from a new local
+// provider server.
+func served(t *testing.T, name string) (*providertest.Fixture, *providers) {
+	t.Helper()
+	f, err := providertest.Load(fixtures + "/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProviders(t)
+	p.publish(t, f)
+	return f, p
+}
+
 // signer returns the key a fixture's tokens are signed with.
 func signer(f *providertest.Fixture) crypto.Signer {
 	if f.Name == "spiffe" {
@@ -255,6 +268,9 @@ var profiles = map[string]func(a args) setup{
 		if a.flag("require_verified_email") {
 			s.policies = append(s.policies, jwtguard.RequireClaim("email_verified", true))
 		}
+		if a.has("service_accounts") {
+			s.policies = append(s.policies, profile.GoogleServiceAccount(a.strs("service_accounts")...))
+		}
 		return s
 	},
 	"firebase": func(a args) setup {
@@ -279,7 +295,14 @@ var profiles = map[string]func(a args) setup{
 		return setup{issuer: profile.Zitadel(a.str("issuer"), a.str("project_id"))}
 	},
 	"dex": func(a args) setup {
-		return setup{issuer: profile.Dex(a.str("issuer"), a.str("client_id"))}
+		s := setup{issuer: profile.Dex(a.str("issuer"), a.str("client_id"))}
+		if a.has("role") {
+			s.policies = append(s.policies, jwtguard.RequireAnyRole(a.str("role")))
+		}
+		if a.has("connector_id") {
+			s.policies = append(s.policies, jwtguard.RequireClaim("federated_claims.connector_id", a.str("connector_id")))
+		}
+		return s
 	},
 	"github-actions": func(a args) setup {
 		s := setup{issuer: profile.GitHubActions(a.str("audience"))}
@@ -327,6 +350,10 @@ var wantErr = map[string]error{
 	"entra/v2 other calling app":                           jwtguard.ErrInvalidClaim,
 	"entra/v1 other calling app":                           jwtguard.ErrInvalidClaim,
 	"entra/token for Microsoft Graph":                      jwtguard.ErrInvalidAudience,
+	"entra/v2 ID token":                                    jwtguard.ErrMissingClaim,
+	"entra/v2 ID token with app roles":                     jwtguard.ErrMissingClaim,
+	"entra/v1 ID token with app roles":                     jwtguard.ErrMissingClaim,
+	"entra/ID token, multi-tenant profile":                 jwtguard.ErrMissingClaim,
 	"cognito/id":                                           jwtguard.ErrInvalidTokenType,
 	"cognito/access token refused by an id-token profile":  jwtguard.ErrInvalidAudience,
 	"cognito/other app client":                             jwtguard.ErrInvalidClaim,
@@ -340,6 +367,7 @@ var wantErr = map[string]error{
 	"google/consumer account":                              jwtguard.ErrForbidden,
 	"google/unverified email":                              jwtguard.ErrForbidden,
 	"google/other Google issuer":                           jwtguard.ErrInvalidIssuer,
+	"google/service account of another project":            jwtguard.ErrForbidden,
 	"firebase/other project":                               jwtguard.ErrInvalidIssuer,
 	"firebase/aud of another project":                      jwtguard.ErrInvalidAudience,
 	"firebase/Google ID token issuer":                      jwtguard.ErrInvalidIssuer,
@@ -354,6 +382,9 @@ var wantErr = map[string]error{
 	"dex/other client":                                     jwtguard.ErrInvalidAudience,
 	"dex/other issuer":                                     jwtguard.ErrInvalidIssuer,
 	"dex/expired":                                          jwtguard.ErrTokenExpired,
+	"dex/team of a look-alike organization":                jwtguard.ErrForbidden,
+	"dex/organization name as a bare group":                jwtguard.ErrForbidden,
+	"dex/group from another connector":                     jwtguard.ErrForbidden,
 	"github-actions/lookalike owner":                       jwtguard.ErrForbidden,
 	"github-actions/lookalike owner, owner ID not checked": jwtguard.ErrForbidden,
 	"github-actions/other owner ID":                        jwtguard.ErrForbidden,
