@@ -43,11 +43,13 @@ type Config struct {
 
 	// ClientCertHeader is the header in which a TLS-terminating proxy puts
 	// the client's certificate ("X-Client-Cert",
-	// "X-Forwarded-Client-Cert", "X-Forwarded-Tls-Client-Cert"), and
-	// ClientCertFormat its format. Set both or neither. The proxy must set
-	// the header, replacing any the client sent, and omit it when the
-	// client presented no certificate.
+	// "X-Forwarded-Client-Cert", "X-Forwarded-Tls-Client-Cert"). The
+	// proxy must set it, replacing any the client sent, and omit it (or
+	// leave it empty) when the client presented no certificate.
 	ClientCertHeader string
+	// ClientCertFormat is how the proxy encodes the certificate in
+	// ClientCertHeader: [EscapedPEM] (nginx), [XFCC] (Envoy) or
+	// [Base64DER] (Traefik, HAProxy). Set both fields or neither.
 	ClientCertFormat CertFormat
 }
 
@@ -124,7 +126,7 @@ var (
 	// not a failure of the request: the certificate returned beside it is
 	// the connection's own (or nil). Log it: it is either a client forging
 	// the header or a proxy missing from Config.Proxies.
-	ErrUntrustedPeer = errors.New("forwarded: header from a peer that is not a trusted proxy ignored")
+	ErrUntrustedPeer = errors.New("forwarded: header ignored: the peer is not a trusted proxy")
 	// ErrInvalidHeader: a trusted proxy sent a client-certificate header
 	// that is malformed, ambiguous or inconsistent; no certificate is
 	// returned.

@@ -77,7 +77,8 @@
 //   - [EscapedPEM]: the URL-encoded PEM of nginx's $ssl_client_escaped_cert.
 //   - [XFCC]: Envoy's x-forwarded-client-cert. Only the right-most element,
 //     the one the trusted proxy added, is read; its Cert is the certificate
-//     and its Hash, when present, must be the SHA-256 of Cert's DER.
+//     and its Hash, when present, must be the SHA-256 of Cert's DER. A
+//     header carrying URI= or DNS= is refused (see [XFCC]).
 //   - [Base64DER]: the base64 DER of Traefik's X-Forwarded-Tls-Client-Cert
 //     (passtlsclientcert with pem: true), or HAProxy's %[ssl_c_der,base64].
 //
