@@ -36,7 +36,7 @@ type dpopState struct {
 }
 
 // checkDPoP validates WithDPoP's configuration.
-func checkDPoP(c dpop.Config, leeway time.Duration) (*dpopState, error) {
+func checkDPoP(c dpop.Config, leeway time.Duration, proxiedOrigin bool) (*dpopState, error) {
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	s := &dpopState{mode: c.Mode, algs: map[string]*jose.Alg{}, trustHost: c.InsecureTrustHostHeader, lifetime: c.ProofLifetime, replay: c.Replay}
@@ -77,8 +77,8 @@ func checkDPoP(c dpop.Config, leeway time.Duration) (*dpopState, error) {
 		}
 		s.origins = append(s.origins, n)
 	}
-	if len(c.Origins) == 0 && !c.InsecureTrustHostHeader {
-		fail("no Origins: list the external origins the service answers on (\"https://api.example.com\"), which the proofs' htu must name (or set InsecureTrustHostHeader)")
+	if len(c.Origins) == 0 && !c.InsecureTrustHostHeader && !proxiedOrigin {
+		fail("no Origins: list the external origins the service answers on (\"https://api.example.com\"), which the proofs' htu must name (or trust a proxy's forwarded origin: WithTrustedProxies with Origin; or set InsecureTrustHostHeader)")
 	}
 	switch {
 	case s.lifetime == 0:
@@ -223,7 +223,9 @@ func (v *Verifier) dpopEvidence(r *http.Request, cred *Credential) error {
 	if cred.RequestURI == "" && r.URL != nil { // a request made by a client, not received
 		cred.RequestURI = r.URL.RequestURI()
 	}
-	if v.dpop.trustHost && r.Host != "" {
+	if o, ok := v.proxies.Origin(r); ok {
+		cred.Origin = o
+	} else if v.dpop.trustHost && r.Host != "" {
 		scheme := "http"
 		if r.TLS != nil {
 			scheme = "https"

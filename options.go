@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard/dpop"
+	"github.com/jwtguard/jwtguard/forwarded"
 )
 
 // Defaults and limits. They are documented on the options that change them.
@@ -63,6 +64,7 @@ type config struct {
 	cacheTTL       time.Duration
 	remote         RemoteKeys
 	dpop           *dpop.Config
+	proxies        *forwarded.Config
 }
 
 func optErr(name, format string, args ...any) error {
@@ -338,6 +340,21 @@ func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
 func WithDPoP(c dpop.Config) Option {
 	return single("WithDPoP", func(cfg *config) error {
 		cfg.dpop = &c
+		return nil
+	})
+}
+
+// WithTrustedProxies names the reverse proxies in front of the service and
+// what they forward (see package forwarded): the one configuration every
+// part of jwtguard that reads forwarded headers uses — the client
+// certificate of certificate-bound tokens (RFC 8705) from a TLS-terminating
+// proxy's header, the external origin for DPoP's htu, and the client
+// address for throttling. A forwarded header is believed only from a
+// request whose immediate peer is a listed proxy; without this option,
+// none is.
+func WithTrustedProxies(c forwarded.Config) Option {
+	return single("WithTrustedProxies", func(cfg *config) error {
+		cfg.proxies = &c
 		return nil
 	})
 }

@@ -34,6 +34,7 @@ package jwtguard
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +46,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard/dpop"
+	"github.com/jwtguard/jwtguard/forwarded"
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/jose"
 )
@@ -68,7 +70,8 @@ type Verifier struct {
 	revokeOpen   bool
 	introspector Introspector
 	realm        string
-	dpop         *dpopState // nil without WithDPoP
+	dpop         *dpopState       // nil without WithDPoP
+	proxies      *forwarded.Trust // nil without WithTrustedProxies: trusts nobody
 
 	closeOnce sync.Once
 }
@@ -205,8 +208,15 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	if cfg.skipAudience && len(cfg.audiences) > 0 {
 		fail(errors.New("jwtguard: WithAudience and WithoutAudienceCheck contradict each other"))
 	}
+	if cfg.proxies != nil {
+		p, err := forwarded.New(*cfg.proxies)
+		if err != nil {
+			fail(fmt.Errorf("jwtguard: WithTrustedProxies: %w", err))
+		}
+		v.proxies = p
+	}
 	if cfg.dpop != nil {
-		ds, err := checkDPoP(*cfg.dpop, v.leeway)
+		ds, err := checkDPoP(*cfg.dpop, v.leeway, cfg.proxies != nil && cfg.proxies.Origin)
 		fail(err)
 		v.dpop = ds
 		if v.extractor == nil {
@@ -659,9 +669,7 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 			return nil, newError(ErrCrossOrigin, "")
 		}
 	}
-	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		cred.ClientCertificate = r.TLS.PeerCertificates[0]
-	}
+	cred.ClientCertificate = v.clientCertificate(r)
 	if v.dpop != nil && strings.EqualFold(cred.Scheme, "DPoP") {
 		if err := v.dpopEvidence(r, &cred); err != nil {
 			e := v.reject(r.Context(), err, nil, cred.Token)
@@ -670,6 +678,26 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 		}
 	}
 	return v.verifyCredential(r.Context(), cred.Token, &cred)
+}
+
+// clientCertificate returns the request's client certificate: its own TLS
+// peer's, or, from a trusted TLS-terminating proxy, the one in the
+// configured header. A header from a peer that is not a trusted proxy is
+// ignored, and a malformed one from a trusted proxy gives none; both are
+// reported to the operator (rate-limited), since either means a
+// certificate-bound token will be refused.
+func (v *Verifier) clientCertificate(r *http.Request) *x509.Certificate {
+	if v.proxies == nil {
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			return r.TLS.PeerCertificates[0]
+		}
+		return nil
+	}
+	cert, err := v.proxies.ClientCertificate(r)
+	if err != nil {
+		v.opLog.Warn("jwtguard: client certificate header not used", slog.String("peer", jose.Truncate(r.RemoteAddr)), slog.String("error", err.Error()))
+	}
+	return cert
 }
 
 // verifyWithIntrospection is Verify's path when WithIntrospection is set.
