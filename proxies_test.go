@@ -92,4 +92,3 @@ func TestTrustedProxyDPoPOrigin(t *testing.T) {
 		t.Fatalf("New with a bad prefix: %v", err)
 	}
 }
-
