@@ -37,6 +37,8 @@ type entry struct {
 	clients       []string
 	maxSize       int
 
+	streak refusalStreak // validly signed tokens refused in a row (misconfig.go)
+
 	// resolver bookkeeping (entries made by WithIssuerResolver only)
 	resolved  bool
 	firstLoad time.Duration // how long a request waits for the first key load

@@ -72,6 +72,7 @@ type Verifier struct {
 	realm        string
 	dpop         *dpopState       // nil without WithDPoP
 	proxies      *forwarded.Trust // nil without WithTrustedProxies: trusts nobody
+	misconfig    *misconfig       // likely configuration mistakes, to opLog
 
 	closeOnce sync.Once
 }
@@ -122,6 +123,7 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	if v.opLog == nil {
 		v.opLog = slog.Default()
 	}
+	defer func() { v.misconfig = newMisconfig(v.opLog, v.now) }()
 	if cfg.given["WithLeeway"] {
 		if cfg.leeway < 0 || cfg.leeway > maxLeeway {
 			fail(optErr("WithLeeway", "%s is outside [0, %s]", cfg.leeway, maxLeeway))
@@ -283,7 +285,13 @@ func (v *Verifier) Close() error {
 // Ready blocks until every statically configured key source has loaded a
 // key set, or ctx ends: then it returns an error wrapping
 // [ErrKeysUnavailable] that says which issuer is not ready and why (its
-// last fetch error). Use it in readiness probes; Verify does not need it.
+// last fetch error). It does not wait out ctx for a failure that waiting
+// will not fix: after 3 identical failed fetches of a discovery document
+// naming another issuer, or of a provider whose TLS certificate does not
+// verify, it returns that error (its text ends with "waiting will not fix
+// it"); name-resolution failures, refused connections, timeouts and HTTP
+// error statuses may be temporary while a cluster starts, and are waited
+// out. Use it in readiness probes; Verify does not need it.
 func (v *Verifier) Ready(ctx context.Context) error {
 	return v.trust.ready(ctx)
 }
@@ -506,6 +514,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding,
 	// Route to the issuer entry, before any network request.
 	e, err := v.trust.route(ctx, c)
 	if err != nil {
+		if je, ok := err.(*Error); ok && errors.Is(je, ErrInvalidIssuer) {
+			v.misconfig.nearMiss(je)
+		}
 		return c, nil, err
 	}
 	c.ent = e.nameFor(c.Issuer)
@@ -556,10 +567,12 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding,
 	e.proven()
 
 	// The signature is genuine; now judge the claims.
-	if err := e.judge(c, payload, slots, hdr.Typ, true); err != nil {
-		return c, nil, err
+	err = e.judge(c, payload, slots, hdr.Typ, true)
+	if err == nil {
+		err = v.checkTimes(c, now)
 	}
-	if err := v.checkTimes(c, now); err != nil {
+	v.judged(e, err)
+	if err != nil {
 		return c, nil, err
 	}
 	if err := v.checkRevocation(ctx, c); err != nil {
@@ -655,6 +668,8 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 		e := AsError(err)
 		if e.Status == http.StatusInternalServerError {
 			v.opLog.Error("jwtguard: the extractor failed", slog.String("error", err.Error()))
+		} else {
+			v.reject(r.Context(), e, nil, "")
 		}
 		v.decorate(e, nil, nil)
 		return nil, e
@@ -666,7 +681,10 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 	}
 	if cred.Source == "cookie" && v.coop != nil {
 		if err := v.coop.Check(r); err != nil {
-			return nil, newError(ErrCrossOrigin, "")
+			e := newError(ErrCrossOrigin, "")
+			e.Detail = fmt.Sprintf("a cookie token came with a cross-origin %s request (Origin %s, Sec-Fetch-Site %s): %v; allow that origin with WithTrustedOrigins, or send the token in the Authorization header",
+				r.Method, shown(r.Header.Get("Origin")), shown(r.Header.Get("Sec-Fetch-Site")), err)
+			return nil, v.reject(r.Context(), e, nil, cred.Token)
 		}
 	}
 	cred.ClientCertificate = v.clientCertificate(r)

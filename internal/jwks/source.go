@@ -2,6 +2,8 @@ package jwks
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +47,8 @@ type Source struct {
 	nextRefresh time.Duration
 	failing     bool // the last fetch failed (a recovery is logged)
 	closed      bool
+	sameFails   int           // consecutive failures with the same error text
+	failed      chan struct{} // closed (and replaced) at every failed fetch
 
 	fetches   sync.WaitGroup
 	readyOnce sync.Once
@@ -92,7 +96,7 @@ func newSource(cfg Config, u *url.URL, jwksURL, discoveryURL, issuer string) (*S
 	s := &Source{
 		cfg: cfg, client: client, otherHost: otherHost, jwksURL: jwksURL, discoveryURL: discoveryURL, issuer: issuer,
 		log: slog.New(limitedHandler{Handler: cfg.Log.Handler(), l: lim}), limit: lim,
-		readyCh: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{}),
+		readyCh: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{}), failed: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.Lock()
@@ -160,21 +164,55 @@ func (s *Source) LastError() error {
 
 // Ready blocks until a key set has loaded, ctx ends or the source is
 // closed; then it returns an error wrapping [ErrUnavailable] with the last
-// fetch error.
+// fetch error. It also returns, without waiting for ctx, once
+// [GiveUpAfter] fetches in a row have failed with the same error of a
+// kind that waiting does not fix (see [Permanent]).
 func (s *Source) Ready(ctx context.Context) error {
 	select {
 	case <-s.readyCh:
 		return nil
 	default:
 	}
-	select {
-	case <-s.readyCh:
-		return nil
-	case <-s.stop:
-		return s.unavailable("key source closed")
-	case <-ctx.Done():
-		return s.unavailable(ctx.Err().Error())
+	for {
+		s.mu.Lock()
+		failed, n, last := s.failed, s.sameFails, s.lastErr
+		s.mu.Unlock()
+		if n >= GiveUpAfter && Permanent(last) {
+			return fmt.Errorf("%w: %v (%d fetches in a row; waiting will not fix it)", ErrUnavailable, last, n)
+		}
+		select {
+		case <-s.readyCh:
+			return nil
+		case <-s.stop:
+			return s.unavailable("key source closed")
+		case <-ctx.Done():
+			return s.unavailable(ctx.Err().Error())
+		case <-failed:
+		}
 	}
+}
+
+// GiveUpAfter is how many identical failures of a permanent kind make
+// Ready give up.
+const GiveUpAfter = 3
+
+// Permanent reports whether a fetch error is one that waiting does not
+// fix: the discovery document names another issuer, or the provider's
+// TLS certificate does not verify (unknown authority, wrong host name,
+// expired or otherwise invalid). Name-resolution failures, refused
+// connections, timeouts and HTTP error statuses may be temporary while a
+// cluster starts, so they are not.
+func Permanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var mismatch *issuerMismatchError
+	var unknownCA x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &mismatch) || errors.As(err, &unknownCA) || errors.As(err, &host) ||
+		errors.As(err, &invalid) || errors.As(err, &verify)
 }
 
 // Close stops the source: no fetch starts afterwards, a fetch in flight is
@@ -329,7 +367,19 @@ func (s *Source) fetchAndStore(ch chan struct{}) {
 	err := s.fetchOnce()
 	s.mu.Lock()
 	s.inflight = nil
+	switch {
+	case err == nil:
+		s.sameFails = 0
+	case s.lastErr != nil && s.lastErr.Error() == err.Error():
+		s.sameFails++
+	default:
+		s.sameFails = 1
+	}
 	s.lastErr = err
+	if err != nil {
+		close(s.failed)
+		s.failed = make(chan struct{})
+	}
 	recovered := err == nil && s.failing
 	s.failing = err != nil
 	if s.deferDue && !s.closed {
