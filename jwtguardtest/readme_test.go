@@ -1,7 +1,6 @@
 package jwtguardtest_test
 
 import (
-	"bufio"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/internal/snippets"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/nethttp"
 	"github.com/jwtguard/jwtguard/profile"
@@ -85,40 +85,8 @@ func TestKeycloakConfiguration(t *testing.T) {
 // the net/http adapter's conformance test, so the README shows code that
 // compiles and passes.
 func TestREADMESnippets(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "\n## Testing your handlers\n")
-	if !ok {
-		t.Fatal(`README.md has no section "## Testing your handlers"`)
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	var code []string
-	for _, f := range []string{"readme_test.go", "../nethttp/nethttp_test.go"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code = append(code, lines(string(b))...)
-	}
-	blocks := 0
-	for rest := section; ; {
-		var block string
-		var found bool
-		if _, rest, found = strings.Cut(rest, "```go\n"); !found {
-			break
-		}
-		block, rest, _ = strings.Cut(rest, "```")
-		blocks++
-		want := lines(block)
-		if !containsRun(code, want) {
-			t.Errorf("README block %d is not in readme_test.go or nethttp/nethttp_test.go:\n%s", blocks, block)
-		}
-	}
-	if blocks == 0 {
-		t.Fatal("no Go block in the section")
-	}
+	blocks := snippets.GoBlocks(snippets.Section(t, "../README.md", "## Testing your handlers"))
+	snippets.Check(t, blocks, "readme_test.go", "../nethttp/nethttp_test.go")
 }
 
 // TestREADMENewError: the error README's first snippet quotes for a
@@ -138,26 +106,4 @@ func TestREADMENewError(t *testing.T) {
 	if want := "log.Fatal(err) // e.g. " + err.Error() + "\n"; !strings.Contains(string(readme), want) {
 		t.Errorf("README.md does not quote New's error; want the line\n%s", want)
 	}
-}
-
-// lines returns the non-empty lines of s without their surrounding spaces.
-func lines(s string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// containsRun reports whether want stands in have as consecutive elements.
-func containsRun(have, want []string) bool {
-	for i := range have {
-		if len(have)-i >= len(want) && slices.Equal(have[i:i+len(want)], want) {
-			return true
-		}
-	}
-	return false
 }
