@@ -1,0 +1,17 @@
+package corstest
+
+import (
+	"testing"
+
+	"github.com/jwtguard/jwtguard/internal/snippets"
+)
+
+// TestREADMESnippets: every Go block of README.md's section "Browser apps
+// and CORS" stands, line for line, in this package or in an adapter's
+// TestCORS, so the README shows code that compiles and passes.
+func TestREADMESnippets(t *testing.T) {
+	t.Parallel()
+	blocks := snippets.GoBlocks(snippets.Section(t, "../../README.md", "## Browser apps and CORS"))
+	snippets.Check(t, blocks, "corstest.go", "../../nethttp/cors_test.go", "../../chi/cors_test.go",
+		"../../echo/cors_test.go", "../../gin/cors_test.go")
+}
