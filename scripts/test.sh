@@ -27,16 +27,17 @@ step() {
 }
 
 # long runs a command that can be silent for minutes (go vet and go test
-# compile every dependency on an empty build cache: several minutes on two
-# cores) and prints a line every 30 s while it runs, so a slow step never
-# looks like a hung one. The command's own output and exit status are kept.
+# compile every dependency on an empty build cache, several minutes on two
+# cores; go test prints nothing until the root package's tests end) and
+# prints a line every 30 s while it runs, so a slow step never looks like a
+# hung one. The command's own output and exit status are kept.
 long() {
   local start=$SECONDS pid ticker rc=0
   "$@" &
   pid=$!
   (
     while sleep 30 </dev/null >/dev/null 2>&1; do
-      echo "   ... still running after $((SECONDS - start)) s: $* (compiling is slow on an empty build cache)"
+      echo "   ... still running after $((SECONDS - start)) s: $*"
     done
   ) &
   ticker=$!
