@@ -247,9 +247,9 @@ func EntraID(tenantID, audience string) jwtguard.Issuer {
 // application from the tenants listed in tenantIDs (directory IDs, GUIDs),
 // in both issuer forms: "https://login.microsoftonline.com/{tenantid}/v2.0"
 // and "https://sts.windows.net/{tenantid}/". A token's tid must equal the
-// tenant in its iss. Keys: the common key set,
+// tenant in its iss. Algorithms: RS256, set. Keys: the common key set,
 // https://login.microsoftonline.com/common/discovery/v2.0/keys. Claims,
-// audience, size and algorithms (RS256, set) as in [EntraID].
+// audience and size as in [EntraID].
 //
 // For tenants decided at run time, use jwtguard.WithIssuerResolver: look the
 // tenant of iss up in your own list and return EntraID(tid, audience) with
