@@ -1,89 +1,98 @@
-// Package snippets keeps documentation honest: tests check that every Go
-// block of a Markdown section stands, line for line, in source files that
-// compile and run, so README.md and the guides show code that works.
+// Package snippets keeps README code honest: tests check that every Go
+// block of a README section stands, line for line, in test code that
+// compiles and runs.
 package snippets
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
-	"testing"
 )
 
-// Section returns the text of the Markdown file path under the heading
-// line heading (e.g. "## Browser apps and CORS"), up to the next heading of
-// the same level or above. It fails t when there is no such heading.
-func Section(t testing.TB, path, heading string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
+// TestOnly marks a line of test code that a README block leaves out (a
+// test's HTTP client, say); such lines are dropped from the code before
+// blocks are looked for, so a block still matches the code around them.
+const TestOnly = "// test only"
+
+// Missing returns the Go blocks of the section heading of the markdown file
+// readme that do not stand, line for line (runs of spaces and tabs aside),
+// in any of codeFiles; an error when a file cannot be read or the section
+// has no Go block.
+func Missing(readme, heading string, codeFiles ...string) ([]string, error) {
+	md, err := os.ReadFile(readme)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	_, section, ok := strings.Cut(string(b), "\n"+heading+"\n")
-	if !ok {
-		t.Fatalf("%s has no heading %q", path, heading)
+	blocks, err := goBlocks(string(md), heading)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", readme, err)
 	}
-	level, _, _ := strings.Cut(heading, " ") // "##"
-	for i := len(level); i >= 1; i-- {
-		section, _, _ = strings.Cut(section, "\n"+level[:i]+" ")
+	var code []string
+	for _, f := range codeFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		code = append(code, lines(string(b))...)
 	}
-	return section
+	var missing []string
+	for _, b := range blocks {
+		if !contains(code, b) {
+			missing = append(missing, b)
+		}
+	}
+	return missing, nil
 }
 
-// GoBlocks returns the contents of the ```go blocks of text.
-func GoBlocks(text string) []string {
+// goBlocks returns the ```go blocks of the markdown section whose heading
+// line is heading ("## Testing your handlers", "### ..."); the section
+// ends at the next heading of its level or at the next "## " heading.
+func goBlocks(markdown, heading string) ([]string, error) {
+	_, section, ok := strings.Cut(markdown, "\n"+heading+"\n")
+	if !ok {
+		return nil, fmt.Errorf("no section %q", heading)
+	}
+	level, _, _ := strings.Cut(heading, " ")
+	section, _, _ = strings.Cut(section, "\n"+level+" ")
+	section, _, _ = strings.Cut(section, "\n## ")
 	var blocks []string
-	for rest := text; ; {
+	for rest := section; ; {
 		var block string
 		var found bool
 		if _, rest, found = strings.Cut(rest, "```go\n"); !found {
-			return blocks
+			break
 		}
 		block, rest, _ = strings.Cut(rest, "```")
 		blocks = append(blocks, block)
 	}
-}
-
-// Check fails t for every block that does not stand in one of files as
-// consecutive lines (surrounding spaces and blank lines aside), and when
-// there is no block at all.
-func Check(t testing.TB, blocks []string, files ...string) {
-	t.Helper()
-	var code []string
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code = append(code, lines(string(b))...)
-	}
 	if len(blocks) == 0 {
-		t.Fatal("no Go block to check")
+		return nil, fmt.Errorf("section %q has no Go block", heading)
 	}
-	for i, block := range blocks {
-		if !containsRun(code, lines(block)) {
-			t.Errorf("Go block %d is not in %s:\n%s", i+1, strings.Join(files, ", "), block)
-		}
-	}
+	return blocks, nil
 }
 
-// lines returns the non-empty lines of s without their surrounding spaces.
+// lines returns the non-empty lines of s with every run of spaces and tabs
+// made one space (gofmt's alignment and indentation aside), leaving out
+// lines that end with [TestOnly].
 func lines(s string) []string {
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(s))
 	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
+		if l := strings.Join(strings.Fields(sc.Text()), " "); l != "" && !strings.HasSuffix(l, TestOnly) {
 			out = append(out, l)
 		}
 	}
 	return out
 }
 
-// containsRun reports whether want stands in have as consecutive elements.
-func containsRun(have, want []string) bool {
-	for i := range have {
-		if len(have)-i >= len(want) && slices.Equal(have[i:i+len(want)], want) {
+// contains reports whether the lines of block stand in code (from
+// lines) as consecutive elements.
+func contains(code []string, block string) bool {
+	want := lines(block)
+	for i := range code {
+		if len(code)-i >= len(want) && slices.Equal(code[i:i+len(want)], want) {
 			return true
 		}
 	}
