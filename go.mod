@@ -8,6 +8,7 @@ require (
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/lestrrat-go/jwx/v2 v2.1.7
 	github.com/redis/go-redis/v9 v9.23.0
+	github.com/rs/cors v1.11.1
 )
 
 require (

@@ -4,4 +4,8 @@
 // go run ./cmd/benchtable) for the markdown table, and
 // ./compare.sh OLD NEW to compare jwtguard's own benchmarks between two
 // commits with benchstat (the regression gate of performance changes).
+//
+// migrating_test.go holds the peers' configurations MIGRATING.md starts
+// from, compiled and run against the peers to check what the guide says
+// they do.
 package bench

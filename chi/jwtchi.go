@@ -28,6 +28,11 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 	return nethttp.WithErrorHandler(h)
 }
 
+// WithPreflight is [nethttp.WithPreflight]: CORS preflights are answered
+// by h (your CORS library's preflight answer) instead of being
+// authenticated, and never reach the next handler.
+func WithPreflight(h http.Handler) Option { return nethttp.WithPreflight(h) }
+
 // Require protects a route or group with policies (use it with r.With or
 // r.Use). It must run behind [Middleware]; requests without claims get 401,
 // denied ones 403 insufficient_scope.

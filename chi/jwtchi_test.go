@@ -38,6 +38,7 @@ func TestConformance(t *testing.T) {
 		r.With(jwtchi.Middleware(v, jwtchi.WithSkipper(func(r *http.Request) bool {
 			return r.URL.Path == routes.Skipped
 		}))).HandleFunc(routes.Skipped, final)
+		r.With(jwtchi.Middleware(v, jwtchi.WithPreflight(routes.PreflightHandler))).HandleFunc(routes.Preflight, final)
 		return r
 	})
 }

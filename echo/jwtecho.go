@@ -2,8 +2,12 @@ package jwtecho
 
 import (
 	"errors"
-	"github.com/jwtguard/jwtguard"
+	"net/http"
+
 	"github.com/labstack/echo/v4"
+
+	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/internal/preflight"
 )
 
 // Option configures [Middleware].
@@ -14,9 +18,10 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	optional bool
-	skipper  func(echo.Context) bool
-	onError  func(echo.Context, error) error
+	optional  bool
+	skipper   func(echo.Context) bool
+	onError   func(echo.Context, error) error
+	preflight http.Handler
 }
 
 // WithCredentialsOptional lets requests without any token through, without
@@ -34,6 +39,22 @@ func WithSkipper(skip func(echo.Context) bool) Option {
 // Use [jwtguard.WriteError] to keep the standard response and add to it.
 func WithErrorHandler(h func(c echo.Context, err error) error) Option {
 	return optionFunc(func(c *config) { c.onError = h })
+}
+
+// WithPreflight answers CORS preflight requests (OPTIONS with Origin and
+// Access-Control-Request-Method) with h instead of authenticating them;
+// they never reach the route's handler. Browsers send preflights without
+// credentials, so without a CORS middleware in front of this one they get
+// 401. Prefer CORS in front (Echo's middleware.CORS in e.Use, or rs/cors's
+// Handler wrapping the *echo.Echo): it also puts the CORS headers on
+// jwtguard's 401s. Use WithPreflight where that is not possible, with h
+// your CORS library's preflight answer (e.g. http.HandlerFunc(c.HandlerFunc)
+// for an rs/cors *Cors c). Preflights are not let through by default: a
+// handler that ignores the method would serve them unauthenticated (see
+// [github.com/jwtguard/jwtguard/nethttp.WithPreflight]). A nil h leaves
+// preflights authenticated.
+func WithPreflight(h http.Handler) Option {
+	return optionFunc(func(c *config) { c.preflight = h })
 }
 
 // Keys of the values the middleware stores in echo.Context.
@@ -60,6 +81,10 @@ func Middleware(v *jwtguard.Verifier, opts ...Option) echo.MiddlewareFunc {
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if cfg.preflight != nil && preflight.Is(c.Request()) {
+				cfg.preflight.ServeHTTP(c.Response(), c.Request())
+				return nil
+			}
 			if cfg.skipper != nil && cfg.skipper(c) {
 				return next(c)
 			}

@@ -11,7 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-var both = []string{http.MethodGet, http.MethodPost}
+// methods are the methods the conformance routes serve.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
 
 // finalHandler is the last handler of the conformance routes.
 func finalHandler(routes jwtguardtest.Routes) echo.HandlerFunc {
@@ -31,14 +32,15 @@ func TestConformance(t *testing.T) {
 		final := finalHandler(routes)
 		e := echo.New()
 		g := e.Group("", jwtecho.Middleware(v))
-		g.Match(both, routes.Protected, final)
-		g.Match(both, routes.Admin, final, jwtecho.Require(routes.AdminPolicy))
-		g.Match(both, routes.Scoped, final, jwtecho.Require(routes.ScopedPolicy))
-		g.Match(both, tenantRoute, final, jwtecho.RequireTenantParam(routes.TenantParam))
-		e.Match(both, routes.Optional, final, jwtecho.Middleware(v, jwtecho.WithCredentialsOptional()))
-		e.Match(both, routes.Skipped, final, jwtecho.Middleware(v, jwtecho.WithSkipper(func(c echo.Context) bool {
+		g.Match(methods, routes.Protected, final)
+		g.Match(methods, routes.Admin, final, jwtecho.Require(routes.AdminPolicy))
+		g.Match(methods, routes.Scoped, final, jwtecho.Require(routes.ScopedPolicy))
+		g.Match(methods, tenantRoute, final, jwtecho.RequireTenantParam(routes.TenantParam))
+		e.Match(methods, routes.Optional, final, jwtecho.Middleware(v, jwtecho.WithCredentialsOptional()))
+		e.Match(methods, routes.Skipped, final, jwtecho.Middleware(v, jwtecho.WithSkipper(func(c echo.Context) bool {
 			return c.Path() == routes.Skipped
 		})))
+		e.Match(methods, routes.Preflight, final, jwtecho.Middleware(v, jwtecho.WithPreflight(routes.PreflightHandler)))
 		return e
 	})
 }
@@ -52,7 +54,7 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			return c.String(http.StatusTeapot, "custom")
 		})))
-		g.Match(both, routes.Protected, final)
+		g.Match(methods, routes.Protected, final)
 		g.GET(routes.Admin, final, jwtecho.Require(routes.AdminPolicy))
 		g.GET(tenantRoute, final, jwtecho.RequireTenantParam(routes.TenantParam))
 		return e

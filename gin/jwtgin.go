@@ -2,8 +2,12 @@ package jwtgin
 
 import (
 	"errors"
+	"net/http"
+
 	"github.com/gin-gonic/gin"
+
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/internal/preflight"
 )
 
 // Option configures [Middleware].
@@ -14,9 +18,10 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	optional bool
-	skipper  func(*gin.Context) bool
-	onError  func(*gin.Context, error)
+	optional  bool
+	skipper   func(*gin.Context) bool
+	onError   func(*gin.Context, error)
+	preflight http.Handler
 }
 
 // WithCredentialsOptional lets requests without any token through, without
@@ -35,6 +40,26 @@ func WithSkipper(skip func(*gin.Context) bool) Option {
 // standard response and add to it.
 func WithErrorHandler(h func(c *gin.Context, err error)) Option {
 	return optionFunc(func(c *config) { c.onError = h })
+}
+
+// WithPreflight answers CORS preflight requests (OPTIONS with Origin and
+// Access-Control-Request-Method) with h instead of authenticating them;
+// the request is then aborted, so the route's handlers never run. Gin runs
+// group middleware only for matching routes, so give it to middleware
+// that sees every request (the engine's r.Use).
+// Browsers send preflights without credentials, so without a CORS
+// middleware in front of this one they get 401. Prefer CORS in front (a
+// CORS middleware in the engine's r.Use, such as gin-contrib/cors, or
+// rs/cors's Handler wrapping the *gin.Engine): it also puts the CORS
+// headers on jwtguard's 401s. Use WithPreflight where that is not
+// possible, with h your CORS library's preflight answer (e.g.
+// http.HandlerFunc(c.HandlerFunc) for an rs/cors *Cors c). Preflights are
+// not let through by default: a handler that ignores the method would
+// serve them unauthenticated (see
+// [github.com/jwtguard/jwtguard/nethttp.WithPreflight]). A nil h leaves
+// preflights authenticated.
+func WithPreflight(h http.Handler) Option {
+	return optionFunc(func(c *config) { c.preflight = h })
 }
 
 // Keys of the values the middleware stores in gin.Context.
@@ -57,6 +82,11 @@ func Middleware(v *jwtguard.Verifier, opts ...Option) gin.HandlerFunc {
 		onError = func(c *gin.Context, err error) { v.WriteError(c.Writer, err) }
 	}
 	return func(c *gin.Context) {
+		if cfg.preflight != nil && preflight.Is(c.Request) {
+			cfg.preflight.ServeHTTP(c.Writer, c.Request)
+			c.Abort()
+			return
+		}
 		if cfg.skipper != nil && cfg.skipper(c) {
 			c.Next()
 			return

@@ -13,7 +13,8 @@ import (
 
 func init() { gin.SetMode(gin.TestMode) }
 
-var both = []string{http.MethodGet, http.MethodPost}
+// methods are the methods the conformance routes serve.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
 
 // finalHandler is the last handler of the conformance routes.
 func finalHandler(routes jwtguardtest.Routes) gin.HandlerFunc {
@@ -32,14 +33,15 @@ func TestConformance(t *testing.T) {
 		final := finalHandler(routes)
 		r := gin.New()
 		g := r.Group("", jwtgin.Middleware(v))
-		g.Match(both, routes.Protected, final)
-		g.Match(both, routes.Admin, jwtgin.Require(routes.AdminPolicy), final)
-		g.Match(both, routes.Scoped, jwtgin.Require(routes.ScopedPolicy), final)
-		g.Match(both, tenantRoute, jwtgin.RequireTenantParam(routes.TenantParam), final)
-		r.Match(both, routes.Optional, jwtgin.Middleware(v, jwtgin.WithCredentialsOptional()), final)
-		r.Match(both, routes.Skipped, jwtgin.Middleware(v, jwtgin.WithSkipper(func(c *gin.Context) bool {
+		g.Match(methods, routes.Protected, final)
+		g.Match(methods, routes.Admin, jwtgin.Require(routes.AdminPolicy), final)
+		g.Match(methods, routes.Scoped, jwtgin.Require(routes.ScopedPolicy), final)
+		g.Match(methods, tenantRoute, jwtgin.RequireTenantParam(routes.TenantParam), final)
+		r.Match(methods, routes.Optional, jwtgin.Middleware(v, jwtgin.WithCredentialsOptional()), final)
+		r.Match(methods, routes.Skipped, jwtgin.Middleware(v, jwtgin.WithSkipper(func(c *gin.Context) bool {
 			return c.FullPath() == routes.Skipped
 		})), final)
+		r.Match(methods, routes.Preflight, jwtgin.Middleware(v, jwtgin.WithPreflight(routes.PreflightHandler)), final)
 		return r
 	})
 }
@@ -53,7 +55,7 @@ func TestErrorHandler(t *testing.T) {
 			record(err)
 			c.String(http.StatusTeapot, "custom")
 		})))
-		g.Match(both, routes.Protected, final)
+		g.Match(methods, routes.Protected, final)
 		g.GET(routes.Admin, jwtgin.Require(routes.AdminPolicy), final)
 		g.GET(tenantRoute, jwtgin.RequireTenantParam(routes.TenantParam), final)
 		return r

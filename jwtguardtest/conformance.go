@@ -29,12 +29,14 @@ const (
 	routeTenant    = "/tenants/{tenant}/orders"
 	routeOptional  = "/optional"
 	routeSkipped   = "/skipped"
+	routePreflight = "/preflight"
 	// scopeRead is the scope routeScoped requires.
 	scopeRead = "orders:read"
 )
 
 // Routes are what the handler built for [RunMiddlewareTests] serves, for
-// both GET and POST (for [RunErrorHandlerTests], see [ErrorHandlerBuild]).
+// GET, POST and OPTIONS (for [RunErrorHandlerTests], see
+// [ErrorHandlerBuild]).
 // Each route ends in a handler that calls [Routes.WriteClaims]. Paths use
 // net/http's {name} wildcards; write Tenant as your router does (Echo and
 // Gin: "/tenants/:tenant/orders").
@@ -61,6 +63,14 @@ type Routes struct {
 	// Skipped is behind Middleware(v) with a skipper that returns true for
 	// this path.
 	Skipped string
+	// Preflight is behind Middleware(v) with the adapter's
+	// WithPreflight(PreflightHandler): CORS preflights are answered by
+	// PreflightHandler and never reach the route's handler; every other
+	// request is authenticated.
+	Preflight string
+	// PreflightHandler stands for a CORS library's preflight answer: 204
+	// with Access-Control-Allow-Origin set to the request's Origin.
+	PreflightHandler http.Handler
 }
 
 // suiteRoutes returns the routes every build serves.
@@ -75,6 +85,11 @@ func suiteRoutes() Routes {
 		TenantParam:  "tenant",
 		Optional:     routeOptional,
 		Skipped:      routeSkipped,
+		Preflight:    routePreflight,
+		PreflightHandler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+			w.WriteHeader(http.StatusNoContent)
+		}),
 	}
 }
 
@@ -171,6 +186,8 @@ const (
 	introspectionSecret = "conformance-secret"
 	// realm is the realm parameter of every challenge ([Issuer.Verifier]).
 	realm = `realm="jwtguard-test"`
+	// preflightOrigin is the Origin of the suite's CORS preflights.
+	preflightOrigin = "https://app.example.test"
 	// unverified is the one description of every failure before a
 	// signature is proven (unknown issuer, unknown kid, bad signature, an
 	// algorithm or size the issuer's entry refuses), so that a client
@@ -297,6 +314,7 @@ type row struct {
 
 	sub        string // subject seen by the handler (200)
 	wantClaims bool   // the handler sees claims (200)
+	preflight  bool   // answered by Routes.PreflightHandler (204)
 }
 
 // conformanceRows returns every request of the suite: allowed requests,
@@ -317,6 +335,9 @@ func conformanceRows(f *fixtures) []row {
 	}
 	const noToken = `Bearer ` + realm
 	bearer := func(tok string) []string { return []string{"Bearer " + tok} }
+	// A browser's CORS preflight: OPTIONS, no credentials.
+	preflight := map[string]string{"Origin": preflightOrigin, "Access-Control-Request-Method": "GET",
+		"Access-Control-Request-Headers": "authorization"}
 	pad := func(n int) Claims { return Claims{"pad": strings.Repeat("a", n)} }
 
 	mine, other := NewClientCertificate(f.t, "client").Leaf, NewClientCertificate(f.t, "another client").Leaf
@@ -352,6 +373,8 @@ func conformanceRows(f *fixtures) []row {
 		{name: "optional with token", path: routeOptional, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
 		{name: "skipped without token", path: routeSkipped, status: 200},
 		{name: "skipped with bad token", path: routeSkipped, auth: bearer(iss.Expired()), status: 200},
+		{name: "CORS preflight with WithPreflight", method: http.MethodOptions, path: routePreflight, header: preflight, status: 204, preflight: true},
+		{name: "token on the WithPreflight route", path: routePreflight, auth: bearer(user), status: 200, sub: "bob", wantClaims: true},
 		// The controls of the rows below that need their own verifier: the
 		// same verifier accepts the right token.
 		{name: "cookie token on same-origin POST", verifier: vCookie, method: http.MethodPost, path: routeProtected, cookies: []string{user},
@@ -379,6 +402,14 @@ func conformanceRows(f *fixtures) []row {
 		{name: "Basic scheme is no token", err: jwtguard.ErrNoToken, path: routeProtected, auth: []string{"Basic dXNlcjpwYXNz"}, status: 401, challenge: noToken, body: "unauthorized"},
 		{name: "admin route without token", err: jwtguard.ErrNoToken, path: routeAdmin, status: 401, challenge: noToken, body: "unauthorized"},
 		{name: "POST without token", err: jwtguard.ErrNoToken, method: http.MethodPost, path: routeProtected, status: 401, challenge: noToken, body: "unauthorized"},
+		// A preflight carries no credentials: without WithPreflight it is
+		// authenticated like any request (passing it through would hand
+		// OPTIONS to handlers that may ignore the method).
+		{name: "CORS preflight without WithPreflight", err: jwtguard.ErrNoToken, method: http.MethodOptions, path: routeProtected, header: preflight,
+			status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "OPTIONS without Access-Control-Request-Method is no preflight", err: jwtguard.ErrNoToken, method: http.MethodOptions, path: routePreflight,
+			header: map[string]string{"Origin": preflightOrigin}, status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "no token on the WithPreflight route", err: jwtguard.ErrNoToken, path: routePreflight, status: 401, challenge: noToken, body: "unauthorized"},
 
 		// ErrInvalidRequest.
 		{name: "two Authorization headers", err: jwtguard.ErrInvalidRequest, path: routeProtected, auth: []string{"Bearer " + user, "Bearer " + admin},
@@ -556,7 +587,7 @@ func checkRows(t *testing.T, rows []row) {
 	covered := map[error]bool{}
 	for _, r := range rows {
 		if r.err == nil {
-			if r.status != http.StatusOK {
+			if r.status != http.StatusOK && !(r.preflight && r.status == http.StatusNoContent) {
 				t.Errorf("row %q: a refused request must name its sentinel", r.name)
 			}
 			continue
@@ -591,7 +622,9 @@ func checkRows(t *testing.T, rows []row) {
 // returns your adapter's handler for a verifier, serving [Routes]. The
 // suite proves the same statuses, WWW-Authenticate challenges,
 // Retry-After headers and JSON error bodies as every other adapter, claims
-// in context, policy results, optional credentials and skipper behaviour.
+// in context, policy results, optional credentials, skipper behaviour and
+// CORS preflights (authenticated by default, answered by WithPreflight's
+// handler when the adapter is given one).
 // Every sentinel error of jwtguard is triggered by at least one real
 // request through the adapter, with the verifier configuration it needs (a
 // cookie extractor, issuer entries with token-type, client, required-claim
@@ -614,6 +647,12 @@ func RunMiddlewareTests(t *testing.T, build BuildFunc) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r.request())
 			checkResponse(t, rec, &r)
+			if r.preflight {
+				if got := rec.Header().Get("Access-Control-Allow-Origin"); got != preflightOrigin || rec.Body.Len() != 0 {
+					t.Fatalf("preflight answered with Access-Control-Allow-Origin %q and body %q; want WithPreflight's handler: %q, no body",
+						got, rec.Body.String(), preflightOrigin)
+				}
+			}
 			if r.status == http.StatusOK {
 				var resp response
 				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
@@ -670,7 +709,7 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, r *row) {
 			t.Fatalf("response body contains the token")
 		}
 	}
-	if r.status == http.StatusOK {
+	if r.err == nil {
 		return
 	}
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -732,7 +771,8 @@ func challengeParam(challenge, name string) string {
 }
 
 // ErrorHandlerBuild builds the handler under test for
-// [RunErrorHandlerTests]: it serves GET and POST routes.Protected, GET
+// [RunErrorHandlerTests]: it serves GET, POST and OPTIONS
+// routes.Protected, GET
 // routes.Admin and GET routes.Tenant (with their policies, as for
 // [RunMiddlewareTests]), all behind the adapter's Middleware configured
 // with a custom error handler that calls record(err) and answers 418

@@ -13,6 +13,7 @@ import (
 	"net/http"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/internal/preflight"
 )
 
 // Option configures [Middleware].
@@ -23,9 +24,10 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	optional bool
-	skipper  func(*http.Request) bool
-	onError  func(http.ResponseWriter, *http.Request, error)
+	optional  bool
+	skipper   func(*http.Request) bool
+	onError   func(http.ResponseWriter, *http.Request, error)
+	preflight http.Handler
 }
 
 // WithCredentialsOptional lets requests without any token through, without
@@ -44,6 +46,30 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 	return optionFunc(func(c *config) { c.onError = h })
 }
 
+// WithPreflight answers CORS preflight requests (OPTIONS with Origin and
+// Access-Control-Request-Method) with h instead of authenticating them.
+// Browsers send a preflight, without credentials, before a cross-origin
+// request that carries an Authorization header; behind Middleware it gets
+// 401 and the browser never sends the request itself.
+//
+// The usual answer is a CORS middleware outside Middleware: rs/cors's
+// (github.com/rs/cors) Handler answers preflights itself and puts the CORS
+// headers on every other response, jwtguard's 401s included, so browser
+// code can read them. Use WithPreflight where the CORS middleware cannot
+// wrap Middleware: h is then your CORS library's preflight answer, e.g.
+// http.HandlerFunc(c.HandlerFunc) for an rs/cors *Cors c. A preflight never
+// reaches the next handler, with or without this option; responses to the
+// requests themselves still need the CORS headers from your CORS
+// middleware.
+//
+// Preflights are not let through by default, nor passed on to the next
+// handler by this option: a handler that ignores the method would serve
+// them unauthenticated. A nil h leaves preflights authenticated like any
+// other request.
+func WithPreflight(h http.Handler) Option {
+	return optionFunc(func(c *config) { c.preflight = h })
+}
+
 type errorHandlerKey struct{}
 
 // Middleware authenticates every request with v and puts the claims in the
@@ -60,6 +86,10 @@ func Middleware(v *jwtguard.Verifier, opts ...Option) func(http.Handler) http.Ha
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if cfg.preflight != nil && preflight.Is(r) {
+				cfg.preflight.ServeHTTP(w, r)
+				return
+			}
 			if cfg.skipper != nil && cfg.skipper(r) {
 				next.ServeHTTP(w, r)
 				return

@@ -28,6 +28,7 @@ func TestConformance(t *testing.T) {
 		mux.Handle(routes.Skipped, nethttp.Middleware(v, nethttp.WithSkipper(func(r *http.Request) bool {
 			return r.URL.Path == routes.Skipped
 		}))(final))
+		mux.Handle(routes.Preflight, nethttp.Middleware(v, nethttp.WithPreflight(routes.PreflightHandler))(final))
 		return mux
 	})
 }

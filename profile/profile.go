@@ -43,6 +43,9 @@ func list(ids []string) []string {
 //
 //   - iss: realmURL ("https://kc.example.com/realms/acme"; a trailing
 //     slash is dropped); keys: realmURL + "/protocol/openid-connect/certs".
+//   - Algorithms: not set. Keycloak signs with the realm's default
+//     signature algorithm, RS256 unless changed (Realm settings → Tokens);
+//     pass that one to jwtguard.WithAlgorithms.
 //   - aud must contain clientID. Keycloak puts an API's client ID into aud
 //     only when the calling client's token carries it: add an "Audience"
 //     mapper (Client scopes → dedicated scope of the calling client → Add
@@ -90,6 +93,10 @@ func Keycloak(realmURL, clientID string, allowedClients ...string) jwtguard.Issu
 //     domain the clients use; a scheme or trailing slash is dropped. iss
 //     is "https://<domain>/" — with the trailing slash Auth0 always writes.
 //     Keys: https://<domain>/.well-known/jwks.json.
+//   - Algorithms: not set. Auth0 signs an API's tokens with its Signing
+//     Algorithm, RS256 by default (PS256 with the add-on): pass it to
+//     jwtguard.WithAlgorithms. HS256 APIs cannot use this profile: their
+//     secret is not in the JWKS (use jwtguard.HMAC(secret) as the keys).
 //   - aud must contain audience, the API's Identifier (clients must ask
 //     for it with audience=...; without it Auth0 issues an opaque token).
 //   - Scopes: scope. Permissions: permissions (API settings → "Enable RBAC"
@@ -145,7 +152,9 @@ var ErrOktaOrgServer = errors.New("the Okta org authorization server issues acce
 // /oauth2/<id>) is refused: New fails with [ErrOktaOrgServer], as its
 // tokens cannot be validated by a resource server.
 //
-//   - Keys: authServerURL + "/v1/keys"; RS256 only.
+//   - Keys: authServerURL + "/v1/keys". Algorithms: RS256, set (Okta
+//     signs access tokens with nothing else); jwtguard.WithAlgorithms must
+//     include it.
 //   - aud must contain audience (the authorization server's Audience).
 //   - Scopes: scp. Roles: groups, which Okta sends only when the
 //     authorization server has a "groups" claim (Claims → Add Claim,
@@ -226,7 +235,8 @@ func checkTenant(fn, tid string) error {
 //     app manifest has "accessTokenAcceptedVersion": 2) and v1
 //     "https://sts.windows.net/<tid>/" (the default, null or 1). Keys:
 //     https://login.microsoftonline.com/<tid>/discovery/v2.0/keys (the
-//     same keys sign both forms); RS256.
+//     same keys sign both forms). Algorithms: RS256, set;
+//     jwtguard.WithAlgorithms must include it.
 //   - aud must contain audience. v2 tokens carry the API's Application
 //     (client) ID, v1 tokens its Application ID URI ("api://..."): when
 //     both versions may arrive, add the other form to Audiences.
@@ -266,7 +276,7 @@ func entraTenant(tenantID string, audiences ...string) jwtguard.Issuer {
 // application from the tenants listed in tenantIDs (directory IDs, GUIDs),
 // in both issuer forms: "https://login.microsoftonline.com/{tenantid}/v2.0"
 // and "https://sts.windows.net/{tenantid}/". A token's tid must equal the
-// tenant in its iss. Keys: the common key set,
+// tenant in its iss. Algorithms: RS256, set. Keys: the common key set,
 // https://login.microsoftonline.com/common/discovery/v2.0/keys. Claims,
 // audience, access-token checks and size as in [EntraID].
 //
@@ -394,7 +404,8 @@ func cognito(fn, region, poolID string, appClientIDs []string) jwtguard.Issuer {
 // to the app clients appClientIDs.
 //
 //   - iss: https://cognito-idp.<region>.amazonaws.com/<poolID>; keys at
-//     iss + "/.well-known/jwks.json"; RS256.
+//     iss + "/.well-known/jwks.json". Algorithms: RS256, set;
+//     jwtguard.WithAlgorithms must include it.
 //   - Access tokens carry no aud: the app client is checked through
 //     client_id (WithoutAudience with Clients), and token_use must be
 //     "access", so ID tokens of the same pool are refused.
@@ -413,8 +424,8 @@ func Cognito(region, poolID string, appClientIDs ...string) jwtguard.Issuer {
 
 // CognitoIDTokens trusts the ID tokens of an Amazon Cognito user pool:
 // aud must be one of appClientIDs and token_use must be "id" (access
-// tokens are refused). Issuer, keys and roles as in [Cognito]; ID tokens
-// carry no scope.
+// tokens are refused). Issuer, keys, algorithms (RS256, set) and roles as
+// in [Cognito]; ID tokens carry no scope.
 func CognitoIDTokens(region, poolID string, appClientIDs ...string) jwtguard.Issuer {
 	is := cognito("CognitoIDTokens", region, poolID, appClientIDs)
 	is.Audiences = list(appClientIDs)
@@ -430,8 +441,8 @@ func CognitoIDTokens(region, poolID string, appClientIDs ...string) jwtguard.Iss
 // a service account's ID token) and Sign-In with Google.
 //
 //   - iss: "https://accounts.google.com" or "accounts.google.com" (Google
-//     documents both). Keys: https://www.googleapis.com/oauth2/v3/certs;
-//     RS256.
+//     documents both). Keys: https://www.googleapis.com/oauth2/v3/certs.
+//     Algorithms: RS256, set; jwtguard.WithAlgorithms must include it.
 //   - aud must be one of clientIDs: the OAuth client IDs of Sign-In, or the
 //     audience your callers request for service-to-service tokens (often
 //     the service URL).
@@ -472,7 +483,8 @@ const FirebaseX509URL = "https://www.googleapis.com/robot/v1/metadata/x509/secur
 // Platform) for the project projectID.
 //
 //   - iss: https://securetoken.google.com/<projectID>; aud: projectID.
-//     Keys: [FirebaseX509URL]; RS256. sub must be non-empty.
+//     Keys: [FirebaseX509URL]. Algorithms: RS256, set;
+//     jwtguard.WithAlgorithms must include it. sub must be non-empty.
 //   - Custom claims set with the Admin SDK are top-level claims with their
 //     JSON types: authorize with jwtguard.RequireClaim("admin", true) (a
 //     false value never passes). Roles: a custom claim named "roles".
@@ -509,6 +521,9 @@ func Firebase(projectID string) jwtguard.Issuer {
 //
 //   - issuerURL is exactly Hydra's urls.self.issuer (often with a trailing
 //     slash). Keys: OpenID Connect discovery.
+//   - Algorithms: not set. Hydra signs with its hydra.jwt.access-token key
+//     set, RS256 unless that set was created with another algorithm; pass
+//     it to jwtguard.WithAlgorithms.
 //   - aud must contain audience. Hydra grants an audience only when the
 //     client is allowed it and requests it (audience=...); otherwise aud
 //     is [], which reads as no audience. With audience "", the entry takes
@@ -541,7 +556,8 @@ func Hydra(issuerURL, audience string) jwtguard.Issuer {
 // with the API application's credentials.
 //
 //   - iss: issuerURL (the instance domain, no trailing slash). Keys:
-//     issuerURL + "/oauth/v2/keys".
+//     issuerURL + "/oauth/v2/keys". Algorithms: not set; ZITADEL signs
+//     with RS256: pass it to jwtguard.WithAlgorithms.
 //   - aud must contain projectID (ZITADEL adds the project ID of the
 //     client's project, and of projects requested with the scope
 //     urn:zitadel:iam:org:project:id:<projectID>:aud).
@@ -584,7 +600,8 @@ func Zitadel(issuerURL, projectID string) jwtguard.Issuer {
 // OIDC authentication); Dex access tokens are not meant for APIs.
 //
 //   - iss: exactly issuerURL (Dex's issuer setting). Keys: issuerURL +
-//     "/keys".
+//     "/keys". Algorithms: not set; Dex signs with RS256: pass it to
+//     jwtguard.WithAlgorithms.
 //   - aud must contain clientID (several clients appear with the
 //     audience:server:client_id:<id> scope; azp then names the requester).
 //   - Roles: groups (with the groups scope; names depend on the connector,
@@ -616,7 +633,8 @@ const GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
 // with permissions: id-token: write) requested for audience
 // (core.getIDToken(audience), or the audience parameter of
 // ACTIONS_ID_TOKEN_REQUEST_URL). Keys:
-// https://token.actions.githubusercontent.com/.well-known/jwks; RS256.
+// https://token.actions.githubusercontent.com/.well-known/jwks.
+// Algorithms: RS256, set; jwtguard.WithAlgorithms must include it.
 //
 // The profile admits EVERY repository on GitHub whose workflow asks for
 // audience: restrict callers with [GitHubOwnerID], [GitHubRepositoryID]
@@ -645,6 +663,10 @@ func GitHubActions(audience string) jwtguard.Issuer {
 // serviceAccountToken volume's audience, or kubectl create token
 // --audience). Keys: OpenID Connect discovery at issuerURL. The token's
 // kubernetes.io claim (namespace and service account) is required.
+// Algorithms: not set; the API server signs with RS256 when its
+// --service-account-signing-key-file is an RSA key (kubeadm's default) and
+// ES256 with a P-256 key (discovery's id_token_signing_alg_values_supported
+// says which): pass it to jwtguard.WithAlgorithms.
 //
 //   - Tenant: the namespace, [kubernetes.io].namespace. Roles, scopes:
 //     none. Restrict callers with [Namespace] and [ServiceAccount].
@@ -685,6 +707,10 @@ var trustDomain = regexp.MustCompile(`^[a-z0-9._-]+$`)
 //     must start with "spiffe://<trustDomain>/" (SubjectPrefix); a token
 //     with an iss no other entry has (SPIRE's jwt_issuer) is routed the
 //     same way. Restrict callers with [SPIFFEID].
+//   - Algorithms: not set; SPIRE signs JWT-SVIDs with ES256 by default
+//     (jwt_key_type, else ca_key_type, is ec-p256; RS256 with an RSA key
+//     type, ES384 with ec-p384): pass what the server uses to
+//     jwtguard.WithAlgorithms.
 //   - Roles, scopes: none. Tenant: none (the trust domain is the
 //     SubjectPrefix).
 func SPIFFE(trustDomain, bundleURL, audience string) jwtguard.Issuer {

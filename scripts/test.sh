@@ -17,6 +17,39 @@ cd "$(dirname "$0")/.."
 
 notice() { printf '\n*** NOTICE: %s ***\n\n' "$*" >&2; }
 
+# step prints a step's header; step_done first prints the previous step's
+# duration on its own line, so a slow step is visible in the log.
+step_started=
+step_done() {
+  if [ -n "$step_started" ]; then echo "   (done in $((SECONDS - step_started)) s)"; fi
+  step_started=$SECONDS
+}
+step() {
+  step_done
+  echo "== $*"
+}
+
+# long runs a command that can be silent for minutes (go vet and go test
+# compile every dependency on an empty build cache, several minutes on two
+# cores; go test prints nothing until the root package's tests end) and
+# prints a line every 30 s while it runs, so a slow step never looks like a
+# hung one. The command's own output and exit status are kept.
+long() {
+  local start=$SECONDS pid ticker rc=0
+  "$@" &
+  pid=$!
+  (
+    while sleep 30 </dev/null >/dev/null 2>&1; do
+      echo "   ... still running after $((SECONDS - start)) s: $*"
+    done
+  ) &
+  ticker=$!
+  wait "$pid" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  return "$rc"
+}
+
 if ! command -v redis-server >/dev/null 2>&1; then
   if [ -x scripts/install-redis.sh ] && bash scripts/install-redis.sh; then
     :
@@ -28,14 +61,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
   fi
 fi
 
-echo "== gofmt"
+step "gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then echo "gofmt needed on:"; echo "$unformatted"; exit 1; fi
 
-echo "== go vet"
-go vet ./...
+step "go vet ($(go list ./... | wc -l) packages and their tests)"
+long go vet ./...
 
-echo "== dependency rules"
+step "dependency rules"
 # Nothing under internal/ imports the root package.
 if go list -deps ./internal/... | grep -qx 'github.com/jwtguard/jwtguard'; then
   echo "an internal package imports the root package:"; go list -f '{{.ImportPath}}: {{join .Imports " "}}' ./internal/... | grep -w 'github.com/jwtguard/jwtguard$'
@@ -51,11 +84,12 @@ for p in $libs; do
   if [ -n "$bad" ]; then echo "$p imports forbidden packages:"; echo "$bad"; exit 1; fi
 done
 echo "ok: internal packages do not import the root; no library package imports an SDK, exporter or config library"
+step_done # the next header is echoed as it is: its cap rises with the issues
 
 echo "== exported names of the root package (at most 105, each name beyond the first 90 justified in CHANGELOG.md)"
 go run scripts/exports.go -max 105
 
-echo "== module hygiene: go mod tidy changes nothing (every module of the repository)"
+step "module hygiene: go mod tidy changes nothing (every module of the repository)"
 # -diff prints what tidy would change and exits non-zero, leaving the files
 # as they are. Every directory holding a go.mod is checked (today the root
 # and bench/), so a nested module added later is covered.
@@ -68,7 +102,7 @@ for mod in $(find . -name go.mod -not -path '*/testdata/*' -not -path '*/vendor/
 done
 echo "ok: go.mod and go.sum are tidy"
 
-echo "== module hygiene: no replace directive in the library's go.mod"
+step "module hygiene: no replace directive in the library's go.mod"
 # A replace directive is ignored for everyone who requires the module, so
 # the library would build differently here than for its users. (bench/ is
 # its own module and replaces the library with ../ on purpose.)
@@ -78,24 +112,25 @@ if ! go mod edit -json | grep -q '"Replace": null'; then
 fi
 echo "ok: no replace directive"
 
-echo "== package docs and examples (every public package)"
+step "package docs and examples (every public package)"
 go run scripts/pkgdocs.go
 
-echo "== go test -race"
-go test -race -count=1 ./...
+step "go test -race"
+long go test -race -count=1 ./...
 
-echo "== memory bound of the token cache at full size (1,000,000 tokens; -race runs a reduced count)"
-go test -count=1 -run '^TestCacheMemoryBound$' .
+step "memory bound of the token cache at full size (1,000,000 tokens; -race runs a reduced count)"
+long go test -count=1 -run '^TestCacheMemoryBound$' .
 
 if [ -f bench/go.mod ]; then
-  echo "== bench module (vet + one iteration of every benchmark)"
-  (cd bench && go vet ./... && go test -count=1 -run . -bench . -benchtime 1x ./... >/dev/null)
+  step "bench module (vet + one iteration of every benchmark)"
+  (cd bench && long go vet ./... && long go test -count=1 -run . -bench . -benchtime 1x ./... >/dev/null)
 fi
 
-echo "== examples -check"
+step "examples -check"
 for dir in examples/*/; do
   [ -f "$dir/main.go" ] || continue
   echo "-- go run ./$dir -check"
-  go run "./$dir" -check
+  long go run "./$dir" -check
 done
-echo "all tests passed"
+echo "   (done in $((SECONDS - step_started)) s)"
+echo "all tests passed in $SECONDS s"

@@ -7,14 +7,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"github.com/jwtguard/jwtguard/examples/internal/demo"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
 	"github.com/jwtguard/jwtguard"
 	jwtchi "github.com/jwtguard/jwtguard/chi"
+	"github.com/jwtguard/jwtguard/examples/internal/demo"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 )
 
@@ -28,7 +31,7 @@ func run(addr string, check bool) error {
 	}
 	defer idp.Close()
 
-	v, err := demo.NewVerifier(
+	v, err := jwtguard.New(
 		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
@@ -38,6 +41,16 @@ func run(addr string, check bool) error {
 		return err
 	}
 	defer v.Close()
+
+	// New never waits for the network: the keys load in the background.
+	// Wait for them before serving, and log why they are not there (until
+	// they arrive, requests get 503 with Retry-After, never a 401).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = v.Ready(ctx)
+	cancel()
+	if err != nil {
+		slog.Error("jwtguard is not ready", "error", err)
+	}
 
 	r := chi.NewRouter()
 	r.Get("/health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }) // public

@@ -7,12 +7,15 @@
 package main
 
 import (
-	"github.com/jwtguard/jwtguard/examples/internal/demo"
+	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/examples/internal/demo"
 	jwtgin "github.com/jwtguard/jwtguard/gin"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 )
@@ -27,7 +30,7 @@ func run(addr string, check bool) error {
 	}
 	defer idp.Close()
 
-	v, err := demo.NewVerifier(
+	v, err := jwtguard.New(
 		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256"),
@@ -37,6 +40,16 @@ func run(addr string, check bool) error {
 		return err
 	}
 	defer v.Close()
+
+	// New never waits for the network: the keys load in the background.
+	// Wait for them before serving, and log why they are not there (until
+	// they arrive, requests get 503 with Retry-After, never a 401).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = v.Ready(ctx)
+	cancel()
+	if err != nil {
+		slog.Error("jwtguard is not ready", "error", err)
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()

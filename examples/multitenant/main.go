@@ -20,12 +20,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"github.com/jwtguard/jwtguard/examples/internal/demo"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/examples/internal/demo"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/nethttp"
 )
@@ -50,7 +52,7 @@ func run(addr string, check bool) error {
 	// Which tenant each trusted issuer may speak for.
 	tenantOf := map[string]string{acmeIdP.URL(): "acme", globexIdP.URL(): "globex"}
 
-	v, err := demo.NewVerifier(
+	v, err := jwtguard.New(
 		jwtguard.Trust(
 			jwtguard.Issuer{ID: acmeIdP.URL(), Keys: jwtguard.Discovery(), Audiences: []string{"orders-api"}},
 			jwtguard.Issuer{ID: globexIdP.URL(), Keys: jwtguard.JWKS(globexIdP.JWKSURL()), Audiences: []string{"orders-api"},
@@ -63,6 +65,16 @@ func run(addr string, check bool) error {
 		return err
 	}
 	defer v.Close()
+
+	// New never waits for the network: the keys load in the background.
+	// Wait for them before serving, and log why they are not there (until
+	// they arrive, requests get 503 with Retry-After, never a 401).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = v.Ready(ctx)
+	cancel()
+	if err != nil {
+		slog.Error("jwtguard is not ready", "error", err)
+	}
 
 	issuerPinsTenant := jwtguard.Policy(func(c *jwtguard.Claims) error {
 		if want, ok := tenantOf[c.Issuer]; ok && c.Tenant == want {

@@ -5,19 +5,21 @@
 //	go run ./examples/quickstart          # serve on 127.0.0.1:8080 and print curl commands
 //	go run ./examples/quickstart -check   # make the requests itself; exit 0 only if all are as expected
 //
-// The verifier trusts one issuer, jwtguard.WithIssuer(url, jwtguard.Discovery()),
-// and is built by demo.NewVerifier, which waits for Verifier.Ready before
-// serving: Ready's error names the issuer that is not ready and its last
-// fetch error. Key-source failures are also logged to slog.Default().
+// The verifier trusts one issuer, jwtguard.WithIssuer(url, jwtguard.Discovery()).
+// main waits for Verifier.Ready before serving and logs its error, which
+// names the issuer that is not ready and its last fetch error. Key-source
+// failures are also logged to slog.Default().
 package main
 
 import (
+	"context"
 	"fmt"
-	"github.com/jwtguard/jwtguard/examples/internal/demo"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/examples/internal/demo"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/nethttp"
 )
@@ -34,7 +36,7 @@ func run(addr string, check bool) error {
 	defer idp.Close()
 
 	// 2. The verifier: where the keys are, who may issue, for whom, how signed.
-	v, err := demo.NewVerifier(
+	v, err := jwtguard.New(
 		jwtguard.WithIssuer(idp.URL(), jwtguard.Discovery()),
 		jwtguard.WithAudience(jwtguardtest.DefaultAudience),
 		jwtguard.WithAlgorithms("RS256", "ES256", "EdDSA"),
@@ -44,6 +46,16 @@ func run(addr string, check bool) error {
 		return err
 	}
 	defer v.Close()
+
+	// New never waits for the network: the keys load in the background.
+	// Wait for them before serving, and log why they are not there (until
+	// they arrive, requests get 503 with Retry-After, never a 401).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = v.Ready(ctx)
+	cancel()
+	if err != nil {
+		slog.Error("jwtguard is not ready", "error", err)
+	}
 
 	// 3. Routes: every route behind the middleware; /admin also needs a role.
 	mux := http.NewServeMux()

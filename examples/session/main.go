@@ -41,6 +41,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -48,12 +49,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/memory"
 	"github.com/jwtguard/jwtguard/nethttp"
 	redisstore "github.com/jwtguard/jwtguard/redis"
-	"github.com/redis/go-redis/v9"
 )
 
 const (
@@ -145,10 +147,15 @@ func run(addr, redisAddr string, check bool) error {
 		return err
 	}
 	defer v.Close()
+
+	// New never waits for the network: the keys load in the background.
+	// Wait for them before serving, and log why they are not there (until
+	// they arrive, requests get 503 with Retry-After, never a 401).
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := v.Ready(ctx); err != nil {
-		return err
+	err = v.Ready(ctx)
+	cancel()
+	if err != nil {
+		slog.Error("jwtguard is not ready", "error", err)
 	}
 
 	a := &app{idp: idp, v: v, store: store, refresh: map[string]*refreshRecord{}, families: map[string]*family{}}

@@ -1,11 +1,10 @@
 // Package demo holds what every runnable example shares: the -addr and
-// -check flags, an embedded identity provider with a ready verifier, and the
-// loop that either prints curl commands or makes the requests itself and
-// compares each status.
+// -check flags, and the loop that either prints curl commands or makes the
+// requests itself and compares each status. What users copy (the verifier,
+// waiting for Ready, the routes) stays in each example's main.go.
 package demo
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,8 +16,6 @@ import (
 	"os/signal"
 	"strings"
 	"time"
-
-	"github.com/jwtguard/jwtguard"
 )
 
 // Step is one example request: GET Path with Token (none if ""), expected
@@ -50,22 +47,6 @@ func Main(defaultAddr string, run func(addr string, check bool) error) {
 		log.SetFlags(0)
 		log.Fatal(err)
 	}
-}
-
-// NewVerifier calls jwtguard.New and waits (up to 10 s) until its keys are
-// loaded. The caller closes it.
-func NewVerifier(opts ...jwtguard.Option) (*jwtguard.Verifier, error) {
-	v, err := jwtguard.New(opts...)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := v.Ready(ctx); err != nil {
-		v.Close()
-		return nil, err
-	}
-	return v, nil
 }
 
 // Serve listens on addr with h. Without check it prints a curl command per
