@@ -42,7 +42,7 @@ func TestDPoP(t *testing.T) {
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
 	other := jwtguardtest.NewDPoPKey(t, nil)
-	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	plain := idp.Mint(nil)
 	url := dpopOrigin + "/orders/42"
 	for _, cached := range []bool{false, true} {
@@ -154,7 +154,7 @@ func TestDPoPBehindStripPrefix(t *testing.T) {
 	t.Parallel()
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
-	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	v := dpopVerifier(t, idp, dpop.Config{Mode: dpop.Required})
 	h := http.StripPrefix("/api", nethttp.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "ok ", r.URL.Path)
@@ -176,7 +176,7 @@ func TestDPoPNonces(t *testing.T) {
 	t.Parallel()
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
-	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	secret := []byte(strings.Repeat("n", 32))
 	a := dpopVerifier(t, idp, dpop.Config{Mode: dpop.Allowed, NonceSecret: secret})
 	b := dpopVerifier(t, idp, dpop.Config{Mode: dpop.Allowed, NonceSecret: secret})
@@ -240,7 +240,7 @@ func TestDPoPModesPerIssuer(t *testing.T) {
 		_, err := v.Authenticate(r)
 		return err
 	}
-	boundA, boundB := a.Mint(nil, jwtguardtest.WithDPoPBinding(key)), b.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	boundA, boundB := a.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint())), b.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	for _, c := range []struct {
 		name string
 		err  error
@@ -264,7 +264,7 @@ func TestDPoPQuotaAndFullCache(t *testing.T) {
 	t.Parallel()
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
-	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	send := func(v *jwtguard.Verifier) error {
 		r := dpopRequest("GET", "/r")
 		key.Authorize(r, bound)
@@ -300,7 +300,7 @@ func TestDPoPVerifyCredential(t *testing.T) {
 	t.Parallel()
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
-	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	v := dpopVerifier(t, idp, dpop.Config{Mode: dpop.Required})
 	cred := jwtguard.Credential{Token: bound, Scheme: "DPoP", Method: "POST", RequestURI: "/orders.v1.Orders/Get",
 		DPoPProof: key.Proof("POST", dpopOrigin+"/orders.v1.Orders/Get", bound, nil, nil)}

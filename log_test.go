@@ -371,3 +371,10 @@ func TestDefaultLoggerNeverContainsToken(t *testing.T) {
 		assertNoSecrets(t, fmt.Sprintf("default log line %d", i+1), line, toks)
 	}
 }
+
+// Reset empties the buffer.
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}

@@ -54,7 +54,7 @@ func TestTrustedProxyDPoPOrigin(t *testing.T) {
 	t.Parallel()
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
-	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	v := idp.Verifier(t,
 		jwtguard.WithTrustedProxies(forwarded.Config{Proxies: []string{"10.0.0.0/8"}, Origin: true}),
 		jwtguard.WithDPoP(dpop.Config{Mode: dpop.Required})) // no Origins: the proxy's forwarded origin

@@ -49,6 +49,7 @@ import (
 	"github.com/jwtguard/jwtguard/forwarded"
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/jose"
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // Verifier verifies tokens. It is safe for concurrent use. Create it with
@@ -391,7 +392,9 @@ func (v *Verifier) checkPresentation(ctx context.Context, c *Claims, b *binding,
 		return v.recordProof(ctx, p)
 	}
 	if mode == dpop.Required {
-		return bindingError("this issuer accepts only DPoP-bound tokens presented with a DPoP proof (Authorization: DPoP)")
+		e := bindingError("this issuer accepts only DPoP-bound tokens presented with a DPoP proof (Authorization: DPoP)")
+		e.Description = "only DPoP-bound tokens presented with a DPoP proof are accepted"
+		return e
 	}
 	if b != nil {
 		return checkBinding(b, cred, "")
@@ -404,21 +407,37 @@ func (v *Verifier) checkPresentation(ctx context.Context, c *Claims, b *binding,
 // whenever they could be read — never the token.
 func (v *Verifier) reject(ctx context.Context, err error, c *Claims, token string) *Error {
 	e := AsError(err)
-	if v.log != nil && v.log.Enabled(ctx, slog.LevelInfo) {
+	level := slog.LevelInfo
+	if errors.Is(e, dpop.ErrUseNonce) {
+		level = slog.LevelDebug // the routine first step of a DPoP client
+	}
+	if v.log != nil && v.log.Enabled(ctx, level) {
 		attrs := make([]slog.Attr, 0, 7)
 		attrs = append(attrs, slog.String("reason", e.Error()), slog.Int("status", e.Status))
-		if hs, _, _, ok := jose.Split(token); ok {
+		hs, ps, _, ok := jose.Split(token)
+		if ok {
 			if hdr, err := jose.DecodeHeader(hs); err == nil {
 				attrs = append(attrs, slog.String("alg", jose.Truncate(hdr.Alg)), slog.String("kid", jose.Truncate(hdr.Kid)))
 			}
 		}
-		if c != nil {
+		switch {
+		case c != nil:
 			attrs = append(attrs, slog.String("iss", jose.Truncate(c.Issuer)), slog.String("sub", jose.Truncate(c.Subject)))
 			if c.ent != nil && c.ent.name != "" {
 				attrs = append(attrs, slog.String("entry", c.ent.name))
 			}
+		case ok && len(token) <= v.maxSize:
+			// Refused before the claims were parsed (an algorithm not
+			// allowed): iss and sub as the token says, for the log only.
+			if payload, err := jose.AppendBase64(nil, ps); err == nil {
+				for _, name := range [2]string{"iss", "sub"} {
+					if raw, ok := strictjson.Member(payload, name); ok {
+						attrs = append(attrs, slog.String(name, jose.Truncate(optionalString(raw))))
+					}
+				}
+			}
 		}
-		v.log.LogAttrs(ctx, slog.LevelInfo, "jwtguard: token rejected", attrs...)
+		v.log.LogAttrs(ctx, level, "jwtguard: token rejected", attrs...)
 	}
 	return e
 }

@@ -341,7 +341,7 @@ func conformanceRows(f *fixtures) []row {
 	pad := func(n int) Claims { return Claims{"pad": strings.Repeat("a", n)} }
 
 	mine, other := NewClientCertificate(f.t, "client").Leaf, NewClientCertificate(f.t, "another client").Leaf
-	dpopBound := iss.Mint(Claims{"sub": "dave"}, WithDPoPBinding(f.key))
+	dpopBound := iss.Mint(Claims{"sub": "dave"}, WithDPoPBinding(f.key.Thumbprint()))
 	proof := func() map[string]string {
 		return map[string]string{"DPoP": f.key.Proof(http.MethodGet, "http://example.com"+routeProtected, dpopBound, nil, nil)}
 	}

@@ -71,15 +71,17 @@ func NewDPoPKeyFrom(signer crypto.Signer, alg string, now func() time.Time) (*DP
 // tokens bound to it.
 func (k *DPoPKey) Thumbprint() string { return k.jkt }
 
-// WithDPoPBinding binds the minted token to key: its cnf claim gets jkt
-// (RFC 9449 §6). The token is then accepted only with a proof signed by
-// key.
-func WithDPoPBinding(key *DPoPKey) MintOption {
+// WithDPoPBinding binds the minted token to the DPoP key whose RFC 7638
+// thumbprint is jkt ([DPoPKey.Thumbprint]): its cnf claim gets jkt
+// (RFC 9449 §6), as a real authorization server does from the public key
+// of the proof sent to its token endpoint. The token is then accepted only
+// with a proof signed by that key.
+func WithDPoPBinding(jkt string) MintOption {
 	return mintOption(func(m *mint) {
 		if m.cnf == nil {
 			m.cnf = map[string]any{}
 		}
-		m.cnf["jkt"] = key.jkt
+		m.cnf["jkt"] = jkt
 	})
 }
 

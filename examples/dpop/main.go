@@ -112,9 +112,9 @@ func run(addr string, check bool) error {
 	defer srv.Close()
 
 	// 5. The client's key, and an access token bound to it (cnf.jkt, the
-	//    key's RFC 7638 thumbprint). The test kit's identity provider takes
-	//    the key itself; a real one only ever sees the public key, in the
-	//    proof sent to its token endpoint.
+	//    key's RFC 7638 thumbprint). The identity provider sees only the
+	//    thumbprint — a real one takes it from the public key of the proof
+	//    sent to its token endpoint.
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func run(addr string, check bool) error {
 		return err
 	}
 	token := idp.Mint(jwtguardtest.Claims{"sub": "alice", "exp": time.Now().Add(time.Hour).Unix()},
-		jwtguardtest.WithAlg("ES256"), jwtguardtest.WithDPoPBinding(bound))
+		jwtguardtest.WithAlg("ES256"), jwtguardtest.WithDPoPBinding(bound.Thumbprint()))
 	client := &dpopClient{http: &http.Client{Timeout: 5 * time.Second}, key: key, token: token}
 
 	if check {
