@@ -100,7 +100,8 @@ type Config struct {
 	// Replay remembers used proofs (their jti per key) so that none is
 	// accepted twice. nil: an in-process MemoryReplayCache with the
 	// default capacity. Several instances behind a load balancer must
-	// share one (the redis package has one): a proof replayed to another
+	// share one (redisstore.NewDPoPReplayCache in
+	// github.com/jwtguard/jwtguard/redis): a proof replayed to another
 	// instance would pass otherwise.
 	Replay ReplayCache
 	// NonceSecret turns server nonces on (RFC 9449 §9): a proof must carry

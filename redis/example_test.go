@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/dpop"
 	redisstore "github.com/jwtguard/jwtguard/redis"
 	"github.com/redis/go-redis/v9"
 )
@@ -38,6 +39,44 @@ func ExampleNew() {
 		jwtguard.WithAudience("https://api.example.com"),
 		jwtguard.WithAlgorithms("RS256"),
 		jwtguard.WithRevocation(store),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+}
+
+// Several instances of a service accepting DPoP share the record of used
+// proofs: a proof accepted by one is refused as a replay by all. Redis
+// must not evict (maxmemory-policy noeviction); see the package
+// documentation. (Not run: it needs a Redis.)
+func ExampleNewDPoPReplayCache() {
+	client := redis.NewClient(&redis.Options{
+		Addr:                  "127.0.0.1:6379",
+		DialTimeout:           300 * time.Millisecond,
+		ReadTimeout:           300 * time.Millisecond,
+		WriteTimeout:          300 * time.Millisecond,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            1,
+		DialerRetries:         1,
+	})
+	replay, err := redisstore.NewDPoPReplayCache(client,
+		redisstore.WithKeyPrefix("myapi:"),
+		// The default quota: 4,096 proofs per key and minute.
+		redisstore.WithProofQuota(dpop.DefaultProofsPerKey, dpop.DefaultProofLifetime))
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := jwtguard.New(
+		jwtguard.WithIssuer("https://login.example.com/",
+			jwtguard.JWKS("https://login.example.com/.well-known/jwks.json")),
+		jwtguard.WithAudience("https://api.example.com"),
+		jwtguard.WithAlgorithms("ES256"),
+		jwtguard.WithDPoP(dpop.Config{
+			Mode:    dpop.Allowed,
+			Origins: []string{"https://api.example.com"},
+			Replay:  replay,
+		}),
 	)
 	if err != nil {
 		log.Fatal(err)

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +14,12 @@ const DefaultKeyPrefix = "jwtguard:"
 // DefaultTimeout bounds each call to Redis.
 const DefaultTimeout = time.Second
 
-// Option configures a [Store]; pass it to [New]. Every option is
-// single-valued: giving one twice makes New fail with an error naming it.
+// Option configures a [Store] ([New]) or a [DPoPReplayCache]
+// ([NewDPoPReplayCache]). [WithKeyPrefix], [WithTimeout] and [WithClock]
+// apply to both; [WithProofQuota] to the replay cache only; the others to
+// the Store only. Every option is single-valued: giving one twice, or to
+// the constructor it does not apply to, makes it fail with an error naming
+// the option.
 type Option func(*config) error
 
 type config struct {
@@ -23,11 +28,38 @@ type config struct {
 	timeout   time.Duration
 	cacheTTL  time.Duration
 	cacheSize int
+	perKey    int           // WithProofQuota
+	window    time.Duration // WithProofQuota
+}
+
+// Options of one constructor only: each constructor refuses the other's.
+var (
+	storeOnly = []string{"WithGrace", "WithSkew", "WithMaxTokenLifetime", "WithLocalCache"}
+	dpopOnly  = []string{"WithProofQuota"}
+)
+
+// apply applies opts to c and refuses those listed in foreign, which
+// belong to the other constructor, named by other.
+func (c *config) apply(opts []Option, foreign []string, other string) error {
+	for _, o := range opts {
+		if o == nil {
+			return errors.New("redisstore: nil Option")
+		}
+		if err := o(c); err != nil {
+			return fmt.Errorf("redisstore: %w", err)
+		}
+	}
+	for _, name := range foreign {
+		if c.Given(name) {
+			return fmt.Errorf("redisstore: %s applies to %s only", name, other)
+		}
+	}
+	return nil
 }
 
 // WithKeyPrefix sets the prefix of every key and of the channel (default
 // [DefaultKeyPrefix]). Use one prefix per set of services that share
-// revocations.
+// revocations, or DPoP proofs.
 func WithKeyPrefix(prefix string) Option {
 	return func(c *config) error {
 		if err := c.Once("WithKeyPrefix"); err != nil {
@@ -108,7 +140,30 @@ func WithLocalCache(ttl time.Duration, size int) Option {
 }
 
 // WithClock sets the time source (default time.Now), for tests. Entry
-// lifetimes in Redis use it too.
+// lifetimes in Redis use it too: a DPoP proof's entry expires (PX) at its
+// until time by this clock.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error { return c.SetClock(now) }
+}
+
+// WithProofQuota sets how many proofs one DPoP key (by its thumbprint) may
+// use per window, for [NewDPoPReplayCache] only (default
+// dpop.DefaultProofsPerKey per dpop.DefaultProofLifetime; pass the
+// verifier's proof lifetime). Past it, Use answers dpop.ErrKeyQuota (429)
+// and records nothing, so that one stolen token and key cannot fill Redis
+// for everyone. window is at most one hour.
+func WithProofQuota(perKey int, window time.Duration) Option {
+	return func(c *config) error {
+		if err := c.Once("WithProofQuota"); err != nil {
+			return err
+		}
+		if perKey <= 0 {
+			return fmt.Errorf("WithProofQuota: %d proofs is not positive", perKey)
+		}
+		if window < time.Millisecond || window > time.Hour {
+			return fmt.Errorf("WithProofQuota: window %s is outside [1ms, 1h]", window)
+		}
+		c.perKey, c.window = perKey, window
+		return nil
+	}
 }

@@ -49,25 +49,10 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		return nil, errors.New("redisstore: nil client")
 	}
 	c := config{Settings: revoke.Defaults(), prefix: DefaultKeyPrefix, timeout: DefaultTimeout}
-	for _, o := range opts {
-		if o == nil {
-			return nil, errors.New("redisstore: nil Option")
-		}
-		if err := o(&c); err != nil {
-			return nil, fmt.Errorf("redisstore: %w", err)
-		}
+	if err := c.apply(opts, dpopOnly, "NewDPoPReplayCache"); err != nil {
+		return nil, err
 	}
-	s := &Store{client: client, prefix: c.prefix, timeout: c.timeout, settings: c.Settings}
-	switch cl := client.(type) {
-	case *redis.Client:
-		s.where = cl.Options().Addr
-	case *redis.ClusterClient:
-		s.where = strings.Join(cl.Options().Addrs, ",")
-	case *redis.Ring:
-		s.where = "ring"
-	default:
-		s.where = "redis"
-	}
+	s := &Store{client: client, where: where(client), prefix: c.prefix, timeout: c.timeout, settings: c.Settings}
 	if c.cacheSize > 0 {
 		s.cache = newLocalCache(c.cacheTTL, c.cacheSize)
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
@@ -139,7 +124,9 @@ func (s *Store) channel() string { return s.prefix + "revocations" }
 
 // RevokeToken revokes issuer's token with this jti until exp plus the
 // grace, and tells the other instances' local caches; issuer is the
-// token's iss ("" for tokens without one). A token already past that is
+// canonical issuer of the token, its [jwtguard.Claims.Entry] (what
+// [jwtguard.RevokeClaims] passes; [jwtguard.Verifier.CanonicalIssuer]
+// gives it for an iss). A token already past that is
 // not written.
 func (s *Store) RevokeToken(ctx context.Context, issuer, jti string, exp time.Time) error {
 	if s == nil {
@@ -308,10 +295,31 @@ func (s *Store) IsRevoked(ctx context.Context, c *jwtguard.Claims) (bool, error)
 
 // failure describes a failed call: which Redis, and whether it timed out.
 func (s *Store) failure(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("redisstore: redis at %s did not answer within %s: %w", s.where, s.timeout, err)
+	return failure(ctx, s.where, s.timeout, err)
+}
+
+// failure describes a failed call to the Redis at where, bounded by
+// timeout: which Redis, and whether it timed out. The client's read
+// deadline is the context's, so its i/o timeout may come a moment before
+// the context says it is done: a deadline that has passed counts.
+func failure(ctx context.Context, where string, timeout time.Duration, err error) error {
+	if dl, ok := ctx.Deadline(); ctx.Err() != nil || ok && !time.Now().Before(dl) {
+		return fmt.Errorf("redisstore: redis at %s did not answer within %s: %w", where, timeout, err)
 	}
-	return fmt.Errorf("redisstore: redis at %s: %w", s.where, err)
+	return fmt.Errorf("redisstore: redis at %s: %w", where, err)
+}
+
+// where names the server(s) of client, for error messages.
+func where(client redis.UniversalClient) string {
+	switch cl := client.(type) {
+	case *redis.Client:
+		return cl.Options().Addr
+	case *redis.ClusterClient:
+		return strings.Join(cl.Options().Addrs, ",")
+	case *redis.Ring:
+		return "ring"
+	}
+	return "redis"
 }
 
 // subjectRevoked applies a "revoked before" time (Unix microseconds, 0 for

@@ -61,6 +61,9 @@ func (s *Settings) Once(option string) error {
 	return nil
 }
 
+// Given reports whether option was given.
+func (s *Settings) Given(option string) bool { return s.given[option] }
+
 // SetGrace records WithGrace.
 func (s *Settings) SetGrace(d time.Duration) error {
 	return s.setDuration("WithGrace", &s.Grace, d, 0)
