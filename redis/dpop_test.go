@@ -343,7 +343,7 @@ func TestDPoPTwoVerifiers(t *testing.T) {
 	const origin = "https://api.example.com"
 	idp := jwtguardtest.NewIssuer(t)
 	key := jwtguardtest.NewDPoPKey(t, nil)
-	token := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key))
+	token := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
 	instance := func(replay dpop.ReplayCache) *jwtguard.Verifier {
 		return idp.Verifier(t, jwtguard.WithDPoP(dpop.Config{Mode: dpop.Allowed, Origins: []string{origin}, Replay: replay}))
 	}
