@@ -71,6 +71,7 @@ type entryName struct {
 	tenant   string    // a template entry's tenant
 	provider string    // Issuer.Provider
 	dpop     dpop.Mode // the entry's DPoP mode, resolved (never Inherit)
+	resolved bool      // made by the issuer resolver
 }
 
 // Entry returns the stable name of the configured issuer entry that

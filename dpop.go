@@ -188,7 +188,9 @@ func (v *Verifier) recordProof(ctx context.Context, p *dpopjwt.Proof) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, dpop.ErrReplay):
-		return proofError(fmt.Sprintf("the proof's jti %s was used before with this key (a replay)", shown(p.JTI)))
+		e := newError(fmt.Errorf("%w: %w", dpop.ErrInvalidProof, dpop.ErrReplay), "")
+		e.Detail = fmt.Sprintf("the proof's jti %s was used before with this key", shown(p.JTI))
+		return e
 	case errors.Is(err, dpop.ErrKeyQuota):
 		e := newError(fmt.Errorf("%w: %v", ErrThrottled, err), "")
 		e.Detail = "the DPoP key " + p.JKT + " used its quota of proofs; one stolen token and key cannot fill the replay cache"
@@ -261,4 +263,22 @@ func (v *Verifier) decorate(e *Error, c *Claims, cred *Credential) {
 	a.bearer = m == dpop.Allowed
 	a.dpopAlgs = v.dpop.algsParam
 	a.onDPoP = !a.bearer || (cred != nil && strings.EqualFold(cred.Scheme, "DPoP")) || errors.Is(e, ErrProofOfPossession)
+}
+
+// dpopResult names a DPoP check's outcome for the jwtguard.dpop.proofs
+// metric.
+func dpopResult(err error) string {
+	switch {
+	case err == nil:
+		return "valid"
+	case errors.Is(err, dpop.ErrUseNonce):
+		return "nonce_required"
+	case errors.Is(err, ErrThrottled):
+		return "over_quota"
+	case errors.Is(err, ErrRevocationUnavailable):
+		return "cache_error"
+	case errors.Is(err, dpop.ErrReplay):
+		return "replayed"
+	}
+	return "invalid"
 }

@@ -99,6 +99,7 @@ func (e *entry) keys(ctx context.Context, now time.Time) (*jose.KeySet, error) {
 				break
 			}
 		}
+		linkFetch(ctx, e.src.fetchContext()) // the request waited for that fetch
 		ks, err = e.src.current(now)
 		if err == nil {
 			return ks, nil

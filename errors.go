@@ -147,44 +147,47 @@ type errorClass struct {
 	retry bool
 	// desc is the standard description.
 	desc string
+	// reason names the class in telemetry and audit events: a fixed,
+	// bounded set (metric attribute jwtguard.reason).
+	reason string
 }
 
 // errorTable is the single source of truth for statuses, challenges and
 // codes. Tests find every exported sentinel by reading the package source
 // and require a row for each.
 var errorTable = []errorClass{
-	{err: ErrNoToken, status: http.StatusUnauthorized, body: "unauthorized", challenge: true, desc: "no bearer token in the request"},
-	{err: ErrInvalidRequest, status: http.StatusBadRequest, code: codeInvalidRequest, challenge: true, desc: "the request is malformed"},
-	{err: ErrCrossOrigin, status: http.StatusForbidden, body: "cross_origin_request", desc: "cookie credentials are not accepted on cross-origin unsafe requests"},
-	{err: ErrTokenTooLarge, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is larger than the size limit"},
-	{err: ErrMalformedToken, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is malformed"},
-	{err: ErrAlgorithmNotAllowed, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "signing algorithm is not allowed"},
-	{err: ErrKeyNotFound, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: unverifiedDesc},
-	{err: ErrInvalidSignature, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: unverifiedDesc},
-	{err: ErrInvalidTokenType, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token type is not accepted"},
-	{err: ErrInvalidClaim, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a claim has an invalid type or value"},
-	{err: ErrMissingClaim, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a required claim is missing"},
-	{err: ErrTokenExpired, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is expired"},
-	{err: ErrTokenNotYetValid, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not valid yet"},
-	{err: ErrTokenIssuedInFuture, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is issued in the future"},
-	{err: ErrInvalidIssuer, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "issuer is not accepted"},
-	{err: ErrInvalidAudience, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "audience is not accepted"},
-	{err: ErrTokenRevoked, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token revoked"},
-	{err: ErrTokenInactive, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not active"},
-	{err: ErrRevocationUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "revocation status cannot be checked; try again later"},
-	{err: ErrIntrospectionUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "the token cannot be introspected now; try again later"},
-	{err: ErrKeysUnavailable, status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "verification keys are not available; try again later"},
-	{err: ErrForbidden, status: http.StatusForbidden, code: codeInsufficientScope, challenge: true, desc: "access denied"},
-	{err: ErrProofOfPossession, status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "the token is bound to a key or certificate the request does not prove"},
-	{err: dpop.ErrInvalidProof, status: http.StatusUnauthorized, scheme: "DPoP", code: codeInvalidDPoPProof, challenge: true, desc: "the DPoP proof is invalid"},
-	{err: dpop.ErrUseNonce, status: http.StatusUnauthorized, scheme: "DPoP", code: codeUseDPoPNonce, challenge: true, desc: "a DPoP proof with the server's nonce is required"},
-	{err: ErrThrottled, status: http.StatusTooManyRequests, body: "too_many_requests", retry: true, desc: "too many requests; try again later"},
+	{err: ErrNoToken, reason: "no_token", status: http.StatusUnauthorized, body: "unauthorized", challenge: true, desc: "no bearer token in the request"},
+	{err: ErrInvalidRequest, reason: "invalid_request", status: http.StatusBadRequest, code: codeInvalidRequest, challenge: true, desc: "the request is malformed"},
+	{err: ErrCrossOrigin, reason: "cross_origin", status: http.StatusForbidden, body: "cross_origin_request", desc: "cookie credentials are not accepted on cross-origin unsafe requests"},
+	{err: ErrTokenTooLarge, reason: "token_too_large", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is larger than the size limit"},
+	{err: ErrMalformedToken, reason: "malformed_token", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is malformed"},
+	{err: ErrAlgorithmNotAllowed, reason: "algorithm_not_allowed", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "signing algorithm is not allowed"},
+	{err: ErrKeyNotFound, reason: "key_not_found", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: unverifiedDesc},
+	{err: ErrInvalidSignature, reason: "invalid_signature", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: unverifiedDesc},
+	{err: ErrInvalidTokenType, reason: "invalid_token_type", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token type is not accepted"},
+	{err: ErrInvalidClaim, reason: "invalid_claim", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a claim has an invalid type or value"},
+	{err: ErrMissingClaim, reason: "missing_claim", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "a required claim is missing"},
+	{err: ErrTokenExpired, reason: "token_expired", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is expired"},
+	{err: ErrTokenNotYetValid, reason: "token_not_yet_valid", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not valid yet"},
+	{err: ErrTokenIssuedInFuture, reason: "token_issued_in_future", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is issued in the future"},
+	{err: ErrInvalidIssuer, reason: "invalid_issuer", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "issuer is not accepted"},
+	{err: ErrInvalidAudience, reason: "invalid_audience", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "audience is not accepted"},
+	{err: ErrTokenRevoked, reason: "token_revoked", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token revoked"},
+	{err: ErrTokenInactive, reason: "token_inactive", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "token is not active"},
+	{err: ErrRevocationUnavailable, reason: "revocation_unavailable", status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "revocation status cannot be checked; try again later"},
+	{err: ErrIntrospectionUnavailable, reason: "introspection_unavailable", status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "the token cannot be introspected now; try again later"},
+	{err: ErrKeysUnavailable, reason: "keys_unavailable", status: http.StatusServiceUnavailable, body: "temporarily_unavailable", retry: true, desc: "verification keys are not available; try again later"},
+	{err: ErrForbidden, reason: "forbidden", status: http.StatusForbidden, code: codeInsufficientScope, challenge: true, desc: "access denied"},
+	{err: ErrProofOfPossession, reason: "proof_of_possession", status: http.StatusUnauthorized, code: codeInvalidToken, challenge: true, desc: "the token is bound to a key or certificate the request does not prove"},
+	{err: dpop.ErrInvalidProof, reason: "invalid_dpop_proof", status: http.StatusUnauthorized, scheme: "DPoP", code: codeInvalidDPoPProof, challenge: true, desc: "the DPoP proof is invalid"},
+	{err: dpop.ErrUseNonce, reason: "use_dpop_nonce", status: http.StatusUnauthorized, scheme: "DPoP", code: codeUseDPoPNonce, challenge: true, desc: "a DPoP proof with the server's nonce is required"},
+	{err: ErrThrottled, reason: "throttled", status: http.StatusTooManyRequests, body: "too_many_requests", retry: true, desc: "too many requests; try again later"},
 }
 
 // serverError is the class of an error that wraps no sentinel: a bug or a
 // custom extractor's or store's plain error. It is the one fallback of
 // every path: 500, no challenge.
-var serverError = errorClass{status: http.StatusInternalServerError, body: "server_error", desc: "internal error"}
+var serverError = errorClass{status: http.StatusInternalServerError, body: "server_error", desc: "internal error", reason: "server_error"}
 
 // classOf returns the table row of the sentinel err wraps.
 func classOf(err error) *errorClass {

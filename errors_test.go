@@ -219,6 +219,9 @@ func TestEveryExportedSentinelHasARow(t *testing.T) {
 		if row.desc == "" {
 			t.Errorf("%s: no description", name)
 		}
+		if row.reason == "" || strings.ContainsAny(row.reason, " -.") || slices.ContainsFunc(errorTable[:i], func(o errorClass) bool { return o.reason == row.reason }) {
+			t.Errorf("%s: reason %q is empty, not snake_case, or not unique (it is a metric attribute value)", name, row.reason)
+		}
 		if row.code == "" && row.body == "" {
 			t.Errorf("%s: neither an error code nor a body error", name)
 		}

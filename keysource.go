@@ -35,6 +35,9 @@ type keySource interface {
 	ready(ctx context.Context) error
 	// failed reports that a load failed and no set is loaded.
 	failed() bool
+	// fetchContext is the context of the latest fetch request (its span),
+	// nil for static keys.
+	fetchContext() context.Context
 	// describe says, for an operator, where the keys come from and how
 	// fresh they are: "3 keys from https://.../jwks, fetched 2m ago".
 	describe(now time.Time) string
@@ -49,6 +52,7 @@ func (s *staticSource) refreshUnknownKid(context.Context, string) {}
 func (s *staticSource) ready(context.Context) error               { return nil }
 func (s *staticSource) failed() bool                              { return false }
 func (s *staticSource) close()                                    {}
+func (s *staticSource) fetchContext() context.Context             { return nil }
 func (s *staticSource) describe(time.Time) string {
 	if s.ks == nil {
 		return "no keys"
@@ -63,7 +67,8 @@ func (r remoteSource) current(now time.Time) (*jose.KeySet, error) { return r.s.
 func (r remoteSource) refreshUnknownKid(ctx context.Context, kid string) {
 	r.s.RefreshUnknownKid(ctx, kid)
 }
-func (r remoteSource) failed() bool { return r.s.LastError() != nil }
+func (r remoteSource) failed() bool                  { return r.s.LastError() != nil }
+func (r remoteSource) fetchContext() context.Context { return r.s.FetchContext() }
 func (r remoteSource) describe(now time.Time) string {
 	at, ks := r.s.FetchedAt(), r.s.Loaded()
 	if at.IsZero() || ks == nil {
@@ -82,6 +87,7 @@ func (r remoteSource) ready(ctx context.Context) error {
 // sourceSet starts key sources: one per KeySource value (and per remote URL
 // and client) for static entries, one of its own for each resolved entry.
 type sourceSet struct {
+	tel       *instruments
 	remote    RemoteKeys
 	algs      map[string]*jose.Alg // the verifier's allowlist
 	now       func() time.Time
@@ -123,6 +129,14 @@ func (b *sourceSet) source(is Issuer, entryAlgs map[string]*jose.Alg, template, 
 	switch ks.kind {
 	case keysJWKS, keysDiscovery:
 		cfg := b.remoteConfig(ks.client, ks.kind == keysDiscovery)
+		label := is.ID
+		if !static && !(b.tel != nil && b.tel.labelResolved) {
+			label = issuerOther
+		}
+		if label == "" {
+			label = is.SubjectPrefix
+		}
+		cfg.Observe, cfg.Inject = b.tel.fetchObserver(label), b.tel.injector()
 		var s *jwks.Source
 		var err error
 		if ks.kind == keysJWKS && ks.url == "" {

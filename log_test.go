@@ -134,11 +134,14 @@ func TestLogsAndResponsesNeverContainToken(t *testing.T) {
 			is.TokenUseClaim, is.TokenUses = "token_use", []string{"access", ""}
 			is.Clients = []string{"client-1"}
 		}
-	}, jwtguard.WithLogger(logger))
-	revoked := staticVerifier(t, jwtguard.WithLogger(logger), jwtguard.WithRevocation(&fakeStore{revoked: true}))
-	storeDown := staticVerifier(t, jwtguard.WithLogger(logger), jwtguard.WithRevocation(failingStore{}))
+	}, jwtguard.WithLogger(logger), jwtguard.WithAuditLog(logger, slog.LevelInfo, "sub", "aud", "jti", "exp", "iat", "nbf", "client", "sid", "tenant", "scope"))
+	// Audit events (issue 19) share the log: every claim they may carry,
+	// on accepted and refused tokens alike, never a token part.
+	audit := jwtguard.WithAuditLog(logger, slog.LevelInfo)
+	revoked := staticVerifier(t, jwtguard.WithLogger(logger), jwtguard.WithRevocation(&fakeStore{revoked: true}), audit)
+	storeDown := staticVerifier(t, jwtguard.WithLogger(logger), jwtguard.WithRevocation(failingStore{}), audit)
 	iss := jwtguardtest.NewIssuer(t)
-	remote := iss.Verifier(t, jwtguard.WithLogger(logger))
+	remote := iss.Verifier(t, jwtguard.WithLogger(logger), audit)
 	remoteBad := []string{
 		iss.Expired(), iss.WrongAudience(), iss.TamperedSignature(),
 		iss.Mint(nil, jwtguardtest.WithHeader("kid", "rotated-away")),
@@ -204,7 +207,7 @@ func TestLogsAndResponsesNeverContainToken(t *testing.T) {
 
 	// Malformed requests carrying a (valid) token: two headers, invalid
 	// characters, cross-site cookie.
-	cookieV := staticVerifier(t, jwtguard.WithLogger(logger), jwtguard.WithExtractor(
+	cookieV := staticVerifier(t, jwtguard.WithLogger(logger), audit, jwtguard.WithExtractor(
 		jwtguard.FromOneOf(jwtguard.FromAuthHeader(), jwtguard.FromCookie("at"), jwtguard.FromQuery("access_token"))))
 	handler := nethttp.Middleware(cookieV)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("a refused request reached the handler")
@@ -275,6 +278,9 @@ func TestLogsAndResponsesNeverContainToken(t *testing.T) {
 	}
 	if !strings.Contains(out, `"reason"`) || !strings.Contains(out, `"alg"`) || !strings.Contains(out, `"iss"`) {
 		t.Fatalf("rejection logs lack reason/alg/iss: %.500s", out)
+	}
+	if !strings.Contains(out, `"msg":"jwtguard: authentication","outcome":"accepted"`) || !strings.Contains(out, `"outcome":"refused"`) {
+		t.Fatalf("no audit events for accepted and refused tokens: %.500s", out)
 	}
 	for i, line := range strings.Split(out, "\n") {
 		assertNoSecrets(t, fmt.Sprintf("log line %d", i+1), line, all)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/forwarded"
+	"github.com/jwtguard/jwtguard/telemetry"
 )
 
 // Defaults and limits. They are documented on the options that change them.
@@ -65,6 +66,8 @@ type config struct {
 	remote         RemoteKeys
 	dpop           *dpop.Config
 	proxies        *forwarded.Config
+	telemetry      *telemetry.Config
+	audit          *audit
 }
 
 func optErr(name, format string, args ...any) error {
@@ -355,6 +358,17 @@ func WithDPoP(c dpop.Config) Option {
 func WithTrustedProxies(c forwarded.Config) Option {
 	return single("WithTrustedProxies", func(cfg *config) error {
 		cfg.proxies = &c
+		return nil
+	})
+}
+
+// WithTelemetry sets the OpenTelemetry providers and opt-ins of the
+// verifier's instrumentation (see package telemetry for its metrics and
+// spans). Without it the verifier reports to the global providers, which
+// cost nothing until the application installs an SDK.
+func WithTelemetry(c telemetry.Config) Option {
+	return single("WithTelemetry", func(cfg *config) error {
+		cfg.telemetry = &c
 		return nil
 	})
 }

@@ -169,6 +169,7 @@ func (r *resolverTable) admit(iss string, is Issuer) (*entry, error) {
 		return nil, newError(fmt.Errorf("%w: %v", ErrInvalidIssuer, err), "")
 	}
 	e.resolved, e.answer, e.onProven, e.firstLoad = true, is, r.promote, r.firstLoad
+	e.name.resolved = true
 	if charged {
 		r.budgetUsed++
 	}

@@ -239,3 +239,23 @@ func (t *trustTable) close() {
 		s.close()
 	}
 }
+
+// ageSources lists the remote key sources of the static entries, with
+// their labels, for the key-age gauge.
+func (t *trustTable) ageSources() []ageSource {
+	var out []ageSource
+	seen := map[keySource]bool{}
+	for _, e := range t.static {
+		rs, ok := e.src.(remoteSource)
+		if !ok || seen[e.src] {
+			continue
+		}
+		seen[e.src] = true
+		label := e.id
+		if label == "" {
+			label = e.subjectPrefix
+		}
+		out = append(out, ageSource{issuer: label, fetchedAt: rs.s.FetchedAt})
+	}
+	return out
+}

@@ -50,6 +50,8 @@ import (
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
+	"github.com/jwtguard/jwtguard/telemetry"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Verifier verifies tokens. It is safe for concurrent use. Create it with
@@ -74,6 +76,9 @@ type Verifier struct {
 	dpop         *dpopState       // nil without WithDPoP
 	proxies      *forwarded.Trust // nil without WithTrustedProxies: trusts nobody
 	misconfig    *misconfig       // likely configuration mistakes, to opLog
+	tel          *instruments     // OpenTelemetry instrumentation
+	audit        *audit           // nil: no audit events
+	telReg       metric.Registration
 
 	closeOnce sync.Once
 }
@@ -120,6 +125,7 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 		revokeOpen:   cfg.revocationOpen,
 		introspector: cfg.introspector,
 		realm:        cfg.realm,
+		audit:        cfg.audit,
 	}
 	if v.opLog == nil {
 		v.opLog = slog.Default()
@@ -211,6 +217,15 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	if cfg.skipAudience && len(cfg.audiences) > 0 {
 		fail(errors.New("jwtguard: WithAudience and WithoutAudienceCheck contradict each other"))
 	}
+	var telCfg telemetry.Config
+	if cfg.telemetry != nil {
+		telCfg = *cfg.telemetry
+	}
+	tel, err := newInstruments(telCfg)
+	if err != nil {
+		fail(optErr("WithTelemetry", "%v", err))
+	}
+	v.tel = tel
 	if cfg.proxies != nil {
 		p, err := forwarded.New(*cfg.proxies)
 		if err != nil {
@@ -233,7 +248,7 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	// The issuer entries are checked even when other settings failed, so
 	// a developer fixes the configuration in one round; no key source is
 	// started then.
-	sources := &sourceSet{remote: cfg.remote, algs: v.algs, now: v.now, log: v.opLog}
+	sources := &sourceSet{tel: v.tel, remote: cfg.remote, algs: v.algs, now: v.now, log: v.opLog}
 	t, err := newTrustTable(cfg, sources, v.dpop, v.maxSize, len(errs) > 0)
 	if len(errs) > 0 {
 		if err != nil {
@@ -249,6 +264,10 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 	v.trust = t
 	for _, e := range t.static {
 		v.maxSize = max(v.maxSize, e.maxSize)
+	}
+	if v.telReg, err = v.tel.keyAges(telCfg.MeterProvider, v.now, t.ageSources); err != nil {
+		t.close()
+		return nil, optErr("WithTelemetry", "%v", err)
 	}
 	return v, nil
 }
@@ -279,7 +298,12 @@ func isNil(v any) bool {
 // Close stops background key refreshes. Verify keeps working with the keys
 // already loaded; nothing is fetched after Close.
 func (v *Verifier) Close() error {
-	v.closeOnce.Do(func() { v.trust.close() })
+	v.closeOnce.Do(func() {
+		v.trust.close()
+		if v.telReg != nil {
+			_ = v.telReg.Unregister()
+		}
+	})
 	return nil
 }
 
@@ -325,7 +349,8 @@ func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
 // [Verifier.Authenticate], or [Verifier.VerifyCredential] with the
 // request's evidence.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	return v.verifyCredential(ctx, token, nil)
+	ctx, vr := v.tel.begin(ctx)
+	return v.verifyCredential(ctx, token, nil, &vr)
 }
 
 // VerifyCredential verifies a credential taken from a request that is not
@@ -336,23 +361,25 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 // trusted source, origin (RFC 9449). It judges the token exactly as
 // [Verifier.Authenticate] does; cred.Token is required.
 func (v *Verifier) VerifyCredential(ctx context.Context, cred Credential) (*Claims, error) {
+	ctx, vr := v.tel.begin(ctx)
 	if cred.Token == "" {
 		e := newError(ErrNoToken, "")
 		v.decorate(e, nil, nil)
-		return nil, e
+		return nil, v.finish(ctx, &vr, nil, e)
 	}
-	return v.verifyCredential(ctx, cred.Token, &cred)
+	return v.verifyCredential(ctx, cred.Token, &cred, &vr)
 }
 
 // verifyCredential is Verify with the request's evidence (nil: none).
-func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Credential) (*Claims, error) {
+func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Credential, vr *verification) (*Claims, error) {
+	vr.token = token
 	var c *Claims
 	var b *binding
 	var err error
 	if v.introspector != nil {
-		c, b, err = v.verifyWithIntrospection(ctx, token)
+		c, b, err = v.verifyWithIntrospection(ctx, token, vr)
 	} else {
-		c, b, err = v.verify(ctx, token)
+		c, b, err = v.verify(ctx, token, vr)
 	}
 	if err == nil {
 		err = v.checkPresentation(ctx, c, b, cred, token)
@@ -360,9 +387,23 @@ func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Cre
 	if err != nil {
 		e := v.reject(ctx, err, c, token)
 		v.decorate(e, c, cred)
+		v.finish(ctx, vr, c, e)
 		return nil, e
 	}
+	v.finish(ctx, vr, c, nil)
 	return c, nil
+}
+
+// finish ends a verification's instrumentation and returns err (an
+// *Error, or nil).
+func (v *Verifier) finish(ctx context.Context, vr *verification, c *Claims, err *Error) error {
+	v.audit.event(ctx, vr, c, err)
+	if err == nil {
+		v.tel.end(ctx, vr, c, nil)
+		return nil
+	}
+	v.tel.end(ctx, vr, c, err)
+	return err
 }
 
 // checkPresentation checks how the token was presented: a DPoP-scheme
@@ -381,15 +422,20 @@ func (v *Verifier) checkPresentation(ctx context.Context, c *Claims, b *binding,
 		}
 		p, err := v.checkProof(cred, token, v.now())
 		if err != nil {
+			v.tel.dpopProof(ctx, dpopResult(err))
 			return err
 		}
 		if b == nil || b.jkt == "" {
+			v.tel.dpopProof(ctx, "invalid")
 			return bindingError("a DPoP-scheme token must be DPoP-bound (cnf.jkt) to the proof's key (RFC 9449 §7.1)")
 		}
 		if err := checkBinding(b, cred, p.JKT); err != nil {
+			v.tel.dpopProof(ctx, "invalid")
 			return err
 		}
-		return v.recordProof(ctx, p)
+		err = v.recordProof(ctx, p)
+		v.tel.dpopProof(ctx, dpopResult(err))
+		return err
 	}
 	if mode == dpop.Required {
 		e := bindingError("this issuer accepts only DPoP-bound tokens presented with a DPoP proof (Authorization: DPoP)")
@@ -453,7 +499,7 @@ type cachedClaims struct {
 // verify runs every check but the binding's, and returns the token's
 // binding (nil when it has no cnf) for the caller to check. On error it
 // may return partially-filled claims (for logging only).
-func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding, error) {
+func (v *Verifier) verify(ctx context.Context, token string, vr *verification) (*Claims, *binding, error) {
 	if len(token) > v.maxSize {
 		return nil, nil, newError(ErrTokenTooLarge, "")
 	}
@@ -462,7 +508,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding,
 	}
 	now := v.now()
 	if v.cache != nil {
-		if hit, ok := v.cache.Get(token, now); ok {
+		hit, ok := v.cache.Get(token, now)
+		v.tel.cacheLookup(ctx, ok)
+		if ok {
 			fresh := true
 			if hit.e.resolved {
 				// The resolver is asked for every token, hits included: an
@@ -480,6 +528,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding,
 				// change what later requests see.
 				cp := *hit.c
 				c := &cp
+				vr.hit = true
 				if err := v.checkTimes(c, now); err != nil {
 					return c, nil, err
 				}
@@ -502,6 +551,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding,
 	if err != nil {
 		return nil, nil, malformed(err)
 	}
+	vr.alg = hdr.Alg
 	spec, allowed := v.algs[hdr.Alg]
 	if !allowed {
 		e := newError(ErrAlgorithmNotAllowed, "")
@@ -558,6 +608,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *binding,
 		// Unknown kid: maybe the provider rotated keys. Refresh (rate
 		// limited, shared with concurrent callers) and look again.
 		e.src.refreshUnknownKid(ctx, hdr.Kid)
+		if vr.span != nil {
+			linkFetch(ctx, e.src.fetchContext())
+		}
 		if ks2, err := e.src.current(now); err == nil && ks2 != ks {
 			ks = ks2
 			cands = ks.Candidates(hdr.Kid, spec, kbuf[:0])
@@ -663,7 +716,9 @@ func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
 	if v.revocation == nil {
 		return nil
 	}
+	start := callStart(ctx, v.tel, func(in *instruments) metric.Float64Histogram { return in.revocationDur })
 	revoked, err := v.revocation.IsRevoked(ctx, c)
+	v.tel.revocationResult(ctx, start, revoked, err)
 	if err != nil {
 		if v.revokeOpen {
 			v.opLog.Warn("jwtguard: revocation store failed; accepting token (fail-open)", slog.String("error", err.Error()))
@@ -682,39 +737,42 @@ func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
 // only if the request passes cross-origin protection. Every error is an
 // *[Error]; a request with no credentials gives one wrapping [ErrNoToken].
 func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
+	ctx, vr := v.tel.begin(r.Context())
 	cred, err := v.extractor.Extract(r)
 	if err != nil {
 		e := AsError(err)
 		if e.Status == http.StatusInternalServerError {
 			v.opLog.Error("jwtguard: the extractor failed", slog.String("error", err.Error()))
 		} else {
-			v.reject(r.Context(), e, nil, "")
+			v.reject(ctx, e, nil, "")
 		}
 		v.decorate(e, nil, nil)
-		return nil, e
+		return nil, v.finish(ctx, &vr, nil, e)
 	}
 	if cred.Token == "" {
 		e := newError(ErrNoToken, "")
 		v.decorate(e, nil, nil)
-		return nil, e
+		return nil, v.finish(ctx, &vr, nil, e)
 	}
 	if cred.Source == "cookie" && v.coop != nil {
 		if err := v.coop.Check(r); err != nil {
 			e := newError(ErrCrossOrigin, "")
 			e.Detail = fmt.Sprintf("a cookie token came with a cross-origin %s request (Origin %s, Sec-Fetch-Site %s): %v; allow that origin with WithTrustedOrigins, or send the token in the Authorization header",
 				r.Method, shown(r.Header.Get("Origin")), shown(r.Header.Get("Sec-Fetch-Site")), err)
-			return nil, v.reject(r.Context(), e, nil, cred.Token)
+			vr.token = cred.Token
+			return nil, v.finish(ctx, &vr, nil, v.reject(ctx, e, nil, cred.Token))
 		}
 	}
 	cred.ClientCertificate = v.clientCertificate(r)
 	if v.dpop != nil && strings.EqualFold(cred.Scheme, "DPoP") {
 		if err := v.dpopEvidence(r, &cred); err != nil {
-			e := v.reject(r.Context(), err, nil, cred.Token)
+			e := v.reject(ctx, err, nil, cred.Token)
 			v.decorate(e, nil, &cred)
-			return nil, e
+			vr.token = cred.Token
+			return nil, v.finish(ctx, &vr, nil, e)
 		}
 	}
-	return v.verifyCredential(r.Context(), cred.Token, &cred)
+	return v.verifyCredential(ctx, cred.Token, &cred, &vr)
 }
 
 // clientCertificate returns the request's client certificate: its own TLS
@@ -738,9 +796,9 @@ func (v *Verifier) clientCertificate(r *http.Request) *x509.Certificate {
 }
 
 // verifyWithIntrospection is Verify's path when WithIntrospection is set.
-func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*Claims, *binding, error) {
+func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string, vr *verification) (*Claims, *binding, error) {
 	if isCompactJWS(token) && v.trust.hasEntries() {
-		c, bnd, err := v.verify(ctx, token)
+		c, bnd, err := v.verify(ctx, token, vr)
 		if err != nil {
 			return c, nil, err
 		}
@@ -798,7 +856,11 @@ func (v *Verifier) verifyWithIntrospection(ctx context.Context, token string) (*
 
 // introspect asks the introspector and classifies its errors.
 func (v *Verifier) introspect(ctx context.Context, token string, jwt bool) (bool, []byte, error) {
+	ctx, span := v.tel.introspectSpan(ctx)
+	start := callStart(ctx, v.tel, func(in *instruments) metric.Float64Histogram { return in.introspectDur })
 	active, answer, err := v.introspector.Introspect(ctx, token, jwt)
+	v.tel.introspection(ctx, start, active, err)
+	endSpan(span, err)
 	if err != nil {
 		if !errors.Is(err, ErrIntrospectionUnavailable) {
 			err = fmt.Errorf("%w: %v", ErrIntrospectionUnavailable, err)

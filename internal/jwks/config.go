@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,11 +45,22 @@ type Config struct {
 	Now func() time.Time
 	// Log receives operator messages (rate-limited); nil discards them.
 	Log *slog.Logger
+	// Observe, when set, is called when each request of a fetch starts
+	// (kind "discovery" or "jwks") with the fetch's context; it returns the
+	// context to make the request with (carrying its span) and a function
+	// to call with the request's outcome.
+	Observe Observer
+	// Inject, when set, adds headers (the trace context) to each request
+	// from the request's context.
+	Inject func(context.Context, http.Header)
 
 	// resolver, when set, resolves names for the plain-http dial guard
 	// (tests).
 	resolver *net.Resolver
 }
+
+// Observer observes the requests of fetches; see Config.Observe.
+type Observer func(ctx context.Context, kind, url string) (context.Context, func(error))
 
 // Defaults for the zero fields of [Config].
 const (

@@ -45,7 +45,9 @@ func (s *Source) fetchOnce() error {
 	return err
 }
 
-func (s *Source) fetchJWKS(ctx context.Context, jwksURL string) error {
+func (s *Source) fetchJWKS(ctx context.Context, jwksURL string) (err error) {
+	ctx, done := s.observe(ctx, "jwks", jwksURL)
+	defer func() { done(err) }()
 	body, maxAge, err := s.get(ctx, s.clientFor(jwksURL), jwksURL, acceptJWKS)
 	if err != nil {
 		return err
@@ -92,7 +94,9 @@ type discoveryDoc struct {
 }
 
 // discover fetches the discovery document and returns its checked jwks_uri.
-func (s *Source) discover(ctx context.Context) (string, error) {
+func (s *Source) discover(ctx context.Context) (_ string, err error) {
+	ctx, done := s.observe(ctx, "discovery", s.discoveryURL)
+	defer func() { done(err) }()
 	body, _, err := s.get(ctx, s.client, s.discoveryURL, "application/json")
 	if err != nil {
 		return "", fmt.Errorf("OIDC discovery: %w", err)
@@ -120,6 +124,19 @@ func (s *Source) discover(ctx context.Context) (string, error) {
 	return u.String(), nil
 }
 
+// observe starts the observation of one fetch request (Config.Observe)
+// and remembers its context for the requests that wait for it.
+func (s *Source) observe(ctx context.Context, kind, u string) (context.Context, func(error)) {
+	if s.cfg.Observe == nil {
+		return ctx, func(error) {}
+	}
+	ctx, done := s.cfg.Observe(ctx, kind, u)
+	s.mu.Lock()
+	s.fetchCtx = ctx
+	s.mu.Unlock()
+	return ctx, done
+}
+
 // clientFor returns the client that fetches jwksURL: the source's own,
 // except for a discovered jwks_uri on another host than the discovery
 // document when an OtherHostClient is configured.
@@ -144,6 +161,9 @@ func (s *Source) get(ctx context.Context, client *http.Client, u, accept string)
 		return nil, 0, err
 	}
 	req.Header.Set("Accept", accept)
+	if s.cfg.Inject != nil {
+		s.cfg.Inject(ctx, req.Header)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		var uerr *url.Error

@@ -47,8 +47,9 @@ type Source struct {
 	nextRefresh time.Duration
 	failing     bool // the last fetch failed (a recovery is logged)
 	closed      bool
-	sameFails   int           // consecutive failures with the same error text
-	failed      chan struct{} // closed (and replaced) at every failed fetch
+	fetchCtx    context.Context // the context of the latest fetch request (its span), when observed
+	sameFails   int             // consecutive failures with the same error text
+	failed      chan struct{}   // closed (and replaced) at every failed fetch
 
 	fetches   sync.WaitGroup
 	readyOnce sync.Once
@@ -125,6 +126,14 @@ func (s *Source) CurrentAt(now time.Time) (*jose.KeySet, error) {
 		return nil, s.unavailable(fmt.Sprintf("cached key set is %s old, beyond the maximum staleness", age.Round(time.Second)))
 	}
 	return ks, nil
+}
+
+// FetchContext returns the context of the latest fetch request, which
+// carries its span when Config.Observe made one; nil before the first.
+func (s *Source) FetchContext() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetchCtx
 }
 
 // FetchedAt returns the time (Config.Now) of the last successful fetch, or
