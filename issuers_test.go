@@ -997,8 +997,8 @@ func TestIssuerResolverForgedTokensKeepProvenIssuers(t *testing.T) {
 	keys := newTenantKeys(t)
 	synctest.Test(t, func(t *testing.T) {
 		const maxIssuers = 4 // probation: max(2, 4/4) = 2 entries, 2 new issuers a minute
-		tenants := tenantNames(0, 24)
-		proven, victims, late := tenants[:2], tenants[2:22], tenants[22]
+		tenants := tenantNames(0, 27)
+		proven, victims, late, fresh := tenants[:2], tenants[2:22], tenants[22], tenants[23:27]
 		v := resolverVerifier(t, keys, keys.allowAll(tenants...), maxIssuers, jwtguard.RemoteKeys{})
 		defer v.Close()
 		ctx := context.Background()
@@ -1036,7 +1036,7 @@ func TestIssuerResolverForgedTokensKeepProvenIssuers(t *testing.T) {
 		// One first fetch per named tenant; then a re-admission window
 		// opens at most once a minute: 5 minutes of flood touch at most 6
 		// windows of 2 re-admissions each.
-		if n, bound := keys.totalFetches()-before, len(victims)+6*2; n > bound {
+		if n, bound := keys.totalFetches()-before, len(victims)+6*2; n > bound { // before the fresh names below
 			t.Fatalf("forged tokens naming %d tenants caused %d key fetches in 5 minutes, want at most %d", len(victims), n, bound)
 		}
 		for _, tn := range proven {
@@ -1045,7 +1045,14 @@ func TestIssuerResolverForgedTokensKeepProvenIssuers(t *testing.T) {
 			}
 		}
 
-		// A legitimate new tenant arriving right after the flood is
+		// Forged tokens naming tenants never named before, in the same
+		// minute as the legitimate tenant's first token (the old global
+		// budget of 2 new issuers a minute was spent by them) ...
+		for _, tn := range fresh {
+			_, err := v.Verify(ctx, keys.forged(tn))
+			miWant(t, nil, err, jwtguard.ErrInvalidSignature)
+		}
+		// ... and a legitimate new tenant arriving right after is
 		// accepted at once: the flood spent nothing of what it needs.
 		c, err := v.Verify(ctx, keys.token(late))
 		miWant(t, c, err)
