@@ -66,4 +66,3 @@ func BenchmarkDPoP(b *testing.B) {
 		})
 	}
 }
-
