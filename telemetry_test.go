@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/memory"
 	"github.com/jwtguard/jwtguard/telemetry"
@@ -281,4 +282,37 @@ func TestTelemetryNoopAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(200, func() { _, _ = v.Verify(ctx, tok) }); n > 1 {
 		t.Fatalf("a cached verification allocates %v times with no-op telemetry, want 1 (the Claims copy)", n)
 	}
+}
+
+// TestTelemetryIntrospectionAndDPoP: introspection calls and DPoP proofs
+// are counted by result.
+func TestTelemetryIntrospectionAndDPoP(t *testing.T) {
+	t.Parallel()
+	sdk := newTelemetrySDK(t)
+	answer := `{"active":true,"iss":"https://as.example","aud":"` + jwtguardtest.DefaultAudience + `","exp":4102444800,"sub":"u"}`
+	v := mustNew(t, jwtguard.Trust(jwtguard.Issuer{ID: "https://as.example", Audiences: []string{jwtguardtest.DefaultAudience}}),
+		jwtguard.WithIntrospection(fixedAnswer(answer)), jwtguard.WithAlgorithms("RS256"), jwtguard.WithTelemetry(sdk.cfg), miQuiet())
+	for range 2 {
+		if _, err := v.Verify(context.Background(), "opaque"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantPoints(t, "jwtguard.introspection.calls", sdk.points(t, "jwtguard.introspection.calls"), map[string]float64{"jwtguard.result=active": 2})
+	wantPoints(t, "jwtguard.introspection.duration", sdk.points(t, "jwtguard.introspection.duration"), map[string]float64{"jwtguard.result=active": 2})
+
+	dsdk := newTelemetrySDK(t)
+	idp := jwtguardtest.NewIssuer(t)
+	key := jwtguardtest.NewDPoPKey(t, nil)
+	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
+	dv := dpopVerifier(t, idp, dpop.Config{Mode: dpop.Allowed}, jwtguard.WithTelemetry(dsdk.cfg))
+	proof := key.Proof("GET", dpopOrigin+"/r", bound, nil, nil)
+	for _, p := range []string{proof, proof, key.Proof("POST", dpopOrigin+"/r", bound, nil, nil)} {
+		r := dpopRequest("GET", "/r")
+		r.Header.Set("Authorization", "DPoP "+bound)
+		r.Header.Set("DPoP", p)
+		_, _ = dv.Authenticate(r)
+	}
+	wantPoints(t, "jwtguard.dpop.proofs", dsdk.points(t, "jwtguard.dpop.proofs"), map[string]float64{
+		"jwtguard.result=valid": 1, "jwtguard.result=replayed": 1, "jwtguard.result=invalid": 1,
+	})
 }
