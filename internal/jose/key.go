@@ -46,6 +46,7 @@ type Key struct {
 
 	tpOnce sync.Once
 	tp     [32]byte // RFC 7638 thumbprint, see Thumbprint
+	tpStr  string   // tp in base64url
 }
 
 // macState is a pooled HMAC with room for its output.

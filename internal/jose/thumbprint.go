@@ -13,15 +13,20 @@ import (
 // secret it is the thumbprint of the oct JWK {"k":...,"kty":"oct"}, a
 // SHA-256 of the secret that does not reveal it.
 func (k *Key) Thumbprint() [32]byte {
-	k.tpOnce.Do(func() { k.tp = sha256.Sum256(k.thumbprintInput()) })
+	k.tpOnce.Do(k.thumbprint)
 	return k.tp
 }
 
 // ThumbprintString is [Key.Thumbprint] in base64url without padding, the
-// form RFC 7638 and RFC 9449 (cnf.jkt) use.
+// form RFC 7638 and RFC 9449 (cnf.jkt) use; also computed once.
 func (k *Key) ThumbprintString() string {
-	tp := k.Thumbprint()
-	return base64.RawURLEncoding.EncodeToString(tp[:])
+	k.tpOnce.Do(k.thumbprint)
+	return k.tpStr
+}
+
+func (k *Key) thumbprint() {
+	k.tp = sha256.Sum256(k.thumbprintInput())
+	k.tpStr = base64.RawURLEncoding.EncodeToString(k.tp[:])
 }
 
 // thumbprintInput builds the canonical JSON of RFC 7638 §3.2. Every value
