@@ -28,6 +28,11 @@ type Claims struct {
 	NotBefore time.Time // zero when the token has no nbf
 	IssuedAt  time.Time // zero when the token has no iat
 	ID        string    // jti, "" when absent
+	// SessionID is the sid claim: the identity provider's session the token
+	// belongs to (OpenID Connect; Keycloak, Auth0, Okta and Entra put it in
+	// access tokens), "" when absent. A back-channel logout revokes by it
+	// ([Revoker].RevokeSession).
+	SessionID string
 
 	// Scopes granted to the client: "scope" split on the space character
 	// (RFC 6749 §3.3, RFC 9068) and "scp" (array or string), or the
@@ -267,6 +272,8 @@ func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, er
 			c.Subject, err = claimString(val, "sub")
 		case "jti":
 			c.ID, err = claimString(val, "jti")
+		case "sid":
+			c.SessionID, err = claimString(val, "sid")
 		case "aud":
 			c.Audience, err = strictjson.StringOrStrings(val)
 			if err != nil {
