@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/jwtguard/jwtguard/dpop"
+	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
@@ -76,6 +77,13 @@ type entryName struct {
 	tenant   string    // a template entry's tenant
 	provider string    // Issuer.Provider
 	dpop     dpop.Mode // the entry's DPoP mode, resolved (never Inherit)
+
+	// key is the key that verified the token, and src the key source it
+	// came from: set on the per-key copies that verified tokens point to
+	// (entry.keyedName), nil on the entry's own names. Key revocations
+	// and Verifier.Watch read them; Claims does not grow.
+	key *jose.Key
+	src keySource
 }
 
 // Entry returns the stable name of the configured issuer entry that
@@ -259,6 +267,13 @@ const maxNumericDate = 253402300799
 // want[i]). It does not judge values (time, issuer, audience); that happens
 // after the signature check.
 func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, error) {
+	return parseClaims(payload, want, slots, true)
+}
+
+// parseClaims is parseRegistered; needExp false lets a claim set without
+// exp through (ExpiresAt stays zero), for logout tokens, which some
+// providers send without one.
+func parseClaims(payload []byte, want []string, slots [][]byte, needExp bool) (*Claims, error) {
 	// payload is never written again: the Claims keep a view of it.
 	c := &Claims{raw: unsafe.String(unsafe.SliceData(payload), len(payload))}
 	var hasExp bool
@@ -318,7 +333,7 @@ func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, er
 		}
 		return nil, newError(fmt.Errorf("%w: claims are not a valid JSON object (%v)", ErrMalformedToken, err), "claims are not a valid JSON object")
 	}
-	if !hasExp {
+	if !hasExp && needExp {
 		return nil, claimError(ErrMissingClaim, "exp", "")
 	}
 	c.ClientID = cmp4(azp, clientID, cid, appid)
