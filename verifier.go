@@ -278,8 +278,10 @@ func isNil(v any) bool {
 	return isNilPointer(v)
 }
 
-// Close stops background key refreshes. Verify keeps working with the keys
-// already loaded; nothing is fetched after Close.
+// Close stops background key refreshes and the subscription to the
+// revocation store's events (key revocations, refreshes on request).
+// Verify keeps working with the keys already loaded; nothing is fetched
+// after Close.
 func (v *Verifier) Close() error {
 	v.closeOnce.Do(func() {
 		v.continuous.close()
