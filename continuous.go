@@ -106,7 +106,11 @@ func (cs *continuous) close() {
 	if cs.stop != nil {
 		cs.stop()
 	}
+	// Under mu: a refresh started by an event still being delivered
+	// either registers with wg first or sees the cancellation.
+	cs.mu.Lock()
 	cs.cancel()
+	cs.mu.Unlock()
 	cs.wg.Wait()
 }
 
