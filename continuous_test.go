@@ -316,7 +316,7 @@ func TestWatch(t *testing.T) {
 	if err := store.RevokeSession(ctx, iss.URL(), "s1", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	ended("session logout", w, 500*time.Millisecond, jwtguard.ErrTokenRevoked)
+	ended("session logout", w, 900*time.Millisecond, jwtguard.ErrTokenRevoked)
 	t.Logf("session logout ended the watch after %s", time.Since(start))
 	select {
 	case <-unrelated.Done():
@@ -329,7 +329,7 @@ func TestWatch(t *testing.T) {
 	if err := store.RevokeKey(ctx, iss.URL(), iss.KeyThumbprint("ES256"), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	ended("key revocation", es, 500*time.Millisecond, jwtguard.ErrTokenRevoked)
+	ended("key revocation", es, 900*time.Millisecond, jwtguard.ErrTokenRevoked)
 
 	// The key withdrawn by the provider, then refreshed on request.
 	rs := watch(v, iss.Mint(nil))
@@ -385,11 +385,11 @@ func TestWatchPolls(t *testing.T) {
 	store.revoked.Store(true)
 	select {
 	case <-w.Done():
-	case <-time.After(2 * time.Second):
-		t.Fatal("not ended within 2 s")
+	case <-time.After(3 * time.Second):
+		t.Fatal("not ended within 3 s")
 	}
-	if d := time.Since(start); d > 1500*time.Millisecond {
-		t.Errorf("ended after %s, more than the 1 s interval", d)
+	if d := time.Since(start); d > 1800*time.Millisecond {
+		t.Errorf("ended after %s, more than the 1 s interval (plus slack for a loaded machine)", d)
 	}
 	if !errors.Is(context.Cause(w), jwtguard.ErrTokenRevoked) {
 		t.Errorf("cause %v", context.Cause(w))
