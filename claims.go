@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/jwtguard/jwtguard/dpop"
+	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
@@ -28,6 +29,11 @@ type Claims struct {
 	NotBefore time.Time // zero when the token has no nbf
 	IssuedAt  time.Time // zero when the token has no iat
 	ID        string    // jti, "" when absent
+	// SessionID is the sid claim: the identity provider's session the token
+	// belongs to (OpenID Connect; Keycloak, Auth0, Okta and Entra put it in
+	// access tokens), "" when absent. A back-channel logout revokes by it
+	// ([Revoker].RevokeSession).
+	SessionID string
 
 	// Scopes granted to the client: "scope" split on the space character
 	// (RFC 6749 §3.3, RFC 9068) and "scp" (array or string), or the
@@ -72,6 +78,13 @@ type entryName struct {
 	provider string    // Issuer.Provider
 	dpop     dpop.Mode // the entry's DPoP mode, resolved (never Inherit)
 	resolved bool      // made by the issuer resolver
+
+	// key is the key that verified the token, and src the key source it
+	// came from: set on the per-key copies that verified tokens point to
+	// (entry.keyedName), nil on the entry's own names. Key revocations
+	// and Verifier.Watch read them; Claims does not grow.
+	key *jose.Key
+	src keySource
 }
 
 // Entry returns the stable name of the configured issuer entry that
@@ -255,6 +268,13 @@ const maxNumericDate = 253402300799
 // want[i]). It does not judge values (time, issuer, audience); that happens
 // after the signature check.
 func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, error) {
+	return parseClaims(payload, want, slots, true)
+}
+
+// parseClaims is parseRegistered; needExp false lets a claim set without
+// exp through (ExpiresAt stays zero), for logout tokens, which some
+// providers send without one.
+func parseClaims(payload []byte, want []string, slots [][]byte, needExp bool) (*Claims, error) {
 	// payload is never written again: the Claims keep a view of it.
 	c := &Claims{raw: unsafe.String(unsafe.SliceData(payload), len(payload))}
 	var hasExp bool
@@ -268,6 +288,8 @@ func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, er
 			c.Subject, err = claimString(val, "sub")
 		case "jti":
 			c.ID, err = claimString(val, "jti")
+		case "sid":
+			c.SessionID, err = claimString(val, "sid")
 		case "aud":
 			c.Audience, err = strictjson.StringOrStrings(val)
 			if err != nil {
@@ -312,7 +334,7 @@ func parseRegistered(payload []byte, want []string, slots [][]byte) (*Claims, er
 		}
 		return nil, newError(fmt.Errorf("%w: claims are not a valid JSON object (%v)", ErrMalformedToken, err), "claims are not a valid JSON object")
 	}
-	if !hasExp {
+	if !hasExp && needExp {
 		return nil, claimError(ErrMissingClaim, "exp", "")
 	}
 	c.ClientID = cmp4(azp, clientID, cid, appid)

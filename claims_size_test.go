@@ -5,11 +5,12 @@ import (
 	"unsafe"
 )
 
-// TestClaimsSize keeps Claims within the 288-byte allocation class: every
+// TestClaimsSize keeps Claims within the 320-byte allocation class: every
 // hit of the verified-token cache copies it, and the warm path's cost is
-// mostly that copy (a 352-byte Claims made it about 10 % slower).
+// mostly that copy (a 352-byte Claims made it about 10 % slower). 312
+// bytes: SessionID (issue 20) took it from 296.
 func TestClaimsSize(t *testing.T) {
-	if n := unsafe.Sizeof(Claims{}); n > 296 {
-		t.Fatalf("Claims is %d bytes, more than 296", n)
+	if n := unsafe.Sizeof(Claims{}); n > 312 {
+		t.Fatalf("Claims is %d bytes, more than 312", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,11 @@ type entry struct {
 
 	streak refusalStreak // validly signed tokens refused in a row (misconfig.go)
 
+	// keyed holds the per-key copies of the entry's names (keyedName),
+	// copy-on-write: read without a lock on every verified token.
+	keyed   atomic.Pointer[map[keyedKey]*entryName]
+	keyedMu sync.Mutex
+
 	// resolver bookkeeping (entries made by WithIssuerResolver only)
 	resolved  bool
 	firstLoad time.Duration // how long a request waits for the first key load
@@ -57,6 +63,51 @@ func (e *entry) nameFor(iss string) *entryName {
 		}
 	}
 	return e.name
+}
+
+// keyedKey names a per-key copy of an entry name.
+type keyedKey struct {
+	n *entryName
+	k *jose.Key
+}
+
+// maxKeyed bounds the per-key names of one entry: keys come and go with
+// rotations, and a set beyond it is dropped and rebuilt on demand.
+const maxKeyed = 1024
+
+// keyedName returns n for a token verified with k: a copy of n that also
+// names k and the entry's key source, made once per name and key. Claims
+// point to it, so the verifier knows which key verified a token (key
+// revocation, Verifier.Watch) without Claims growing.
+func (e *entry) keyedName(n *entryName, k *jose.Key) *entryName {
+	if n == nil || k == nil {
+		return n
+	}
+	kk := keyedKey{n, k}
+	if m := e.keyed.Load(); m != nil {
+		if kn, ok := (*m)[kk]; ok {
+			return kn
+		}
+	}
+	e.keyedMu.Lock()
+	defer e.keyedMu.Unlock()
+	old := e.keyed.Load()
+	if old != nil {
+		if kn, ok := (*old)[kk]; ok {
+			return kn
+		}
+	}
+	m := make(map[keyedKey]*entryName, 1)
+	if old != nil && len(*old) < maxKeyed {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	cp := *n
+	cp.key, cp.src = k, e.src
+	m[kk] = &cp
+	e.keyed.Store(&m)
+	return &cp
 }
 
 // proven marks that a token of this entry verified (its issuer is real).

@@ -41,6 +41,9 @@ type keySource interface {
 	// describe says, for an operator, where the keys come from and how
 	// fresh they are: "3 keys from https://.../jwks, fetched 2m ago".
 	describe(now time.Time) string
+	// refreshNow fetches the keys now, on an operator's request (bounded
+	// by ctx); static sources have nothing to fetch.
+	refreshNow(ctx context.Context) error
 	close()
 }
 
@@ -53,6 +56,7 @@ func (s *staticSource) ready(context.Context) error               { return nil }
 func (s *staticSource) failed() bool                              { return false }
 func (s *staticSource) close()                                    {}
 func (s *staticSource) fetchContext() context.Context             { return nil }
+func (s *staticSource) refreshNow(context.Context) error          { return nil }
 func (s *staticSource) describe(time.Time) string {
 	if s.ks == nil {
 		return "no keys"
@@ -76,7 +80,8 @@ func (r remoteSource) describe(now time.Time) string {
 	}
 	return fmt.Sprintf("%d key(s) from %s, fetched %s ago", len(ks.Keys()), r.s.Name(), now.Sub(at).Round(time.Second))
 }
-func (r remoteSource) close() { r.s.Close() }
+func (r remoteSource) close()                               { r.s.Close() }
+func (r remoteSource) refreshNow(ctx context.Context) error { return r.s.Refresh(ctx) }
 func (r remoteSource) ready(ctx context.Context) error {
 	if err := r.s.Ready(ctx); err != nil {
 		return keysUnavailable(err)

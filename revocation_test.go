@@ -44,6 +44,18 @@ func (r *recordingRevoker) RevokeSubject(context.Context, string, string, time.T
 	return errors.New("recordingRevoker: RevokeSubject not expected")
 }
 
+func (r *recordingRevoker) RevokeSession(context.Context, string, string, time.Time) error {
+	return errors.New("recordingRevoker: RevokeSession not expected")
+}
+
+func (r *recordingRevoker) RevokeIssuer(context.Context, string, time.Time) error {
+	return errors.New("recordingRevoker: RevokeIssuer not expected")
+}
+
+func (r *recordingRevoker) RevokeKey(context.Context, string, string, time.Time) error {
+	return errors.New("recordingRevoker: RevokeKey not expected")
+}
+
 // staticIntrospector answers every opaque token active with answer, and
 // every JWT active without a request.
 type staticIntrospector struct{ answer string }

@@ -27,8 +27,10 @@ type trustTable struct {
 // entries, so New reports every problem at once, and starts nothing.
 func newTrustTable(cfg *config, sources *sourceSet, ds *dpopState, maxSize int, checkOnly bool) (*trustTable, error) {
 	// "cnf" is always read, in slot cnfSlot: a bound token is never
-	// accepted without its binding checked.
-	t := &trustTable{byID: map[string]*entry{}, want: []string{"cnf"}}
+	// accepted without its binding checked; "events", in slot eventsSlot,
+	// so that a back-channel logout token is never taken for an access
+	// token.
+	t := &trustTable{byID: map[string]*entry{}, want: []string{"cnf", "events"}}
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
 	addWant := func(path string) {

@@ -79,6 +79,7 @@ type Verifier struct {
 	tel          *instruments     // OpenTelemetry instrumentation
 	audit        *audit           // nil: no audit events
 	telReg       metric.Registration
+	continuous   *continuous // key revocations and store events; nil when the store sends none
 
 	closeOnce sync.Once
 }
@@ -269,6 +270,7 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 		t.close()
 		return nil, optErr("WithTelemetry", "%v", err)
 	}
+	v.continuous = v.subscribe(cfg.revocation)
 	return v, nil
 }
 
@@ -295,10 +297,13 @@ func isNil(v any) bool {
 	return isNilPointer(v)
 }
 
-// Close stops background key refreshes. Verify keeps working with the keys
-// already loaded; nothing is fetched after Close.
+// Close stops background key refreshes and the subscription to the
+// revocation store's events (key revocations, refreshes on request).
+// Verify keeps working with the keys already loaded; nothing is fetched
+// after Close.
 func (v *Verifier) Close() error {
 	v.closeOnce.Do(func() {
+		v.continuous.close()
 		v.trust.close()
 		if v.telReg != nil {
 			_ = v.telReg.Unregister()
@@ -500,6 +505,14 @@ type cachedClaims struct {
 // binding (nil when it has no cnf) for the caller to check. On error it
 // may return partially-filled claims (for logging only).
 func (v *Verifier) verify(ctx context.Context, token string, vr *verification) (*Claims, *binding, error) {
+	return v.verifyAs(ctx, token, nil, vr)
+}
+
+// verifyAs is verify for an access token (lt nil) or, with lt, for a
+// back-channel logout token: the same decoding, routing, keys and
+// signature check, then lt's rules instead of the entry's, and neither the
+// verified-token cache nor the revocation store.
+func (v *Verifier) verifyAs(ctx context.Context, token string, lt *logoutRules, vr *verification) (*Claims, *binding, error) {
 	if len(token) > v.maxSize {
 		return nil, nil, newError(ErrTokenTooLarge, "")
 	}
@@ -507,7 +520,7 @@ func (v *Verifier) verify(ctx context.Context, token string, vr *verification) (
 		return nil, nil, newError(ErrNoToken, "")
 	}
 	now := v.now()
-	if v.cache != nil {
+	if v.cache != nil && lt == nil {
 		hit, ok := v.cache.Get(token, now)
 		v.tel.cacheLookup(ctx, ok)
 		if ok {
@@ -530,6 +543,9 @@ func (v *Verifier) verify(ctx context.Context, token string, vr *verification) (
 				c := &cp
 				vr.hit = true
 				if err := v.checkTimes(c, now); err != nil {
+					return c, nil, err
+				}
+				if err := v.checkKey(ctx, c, now); err != nil {
 					return c, nil, err
 				}
 				if err := v.checkRevocation(ctx, c); err != nil {
@@ -575,7 +591,7 @@ func (v *Verifier) verify(ctx context.Context, token string, vr *verification) (
 	}
 	var slotBuf [maxWantedSlots][]byte
 	slots := v.trust.slots(&slotBuf)
-	c, err := parseRegistered(payload, v.trust.want, slots)
+	c, err := parseClaims(payload, v.trust.want, slots, lt == nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -625,21 +641,31 @@ func (v *Verifier) verify(ctx context.Context, token string, vr *verification) (
 		}
 		return c, nil, unverified(ErrKeyNotFound, fmt.Sprintf("kid %s is not among the %s of %s, even after a refresh", shown(hdr.Kid), e.src.describe(now), e.label()))
 	}
-	verified := false
+	var used *jose.Key         // the key that verified the signature
 	m := jose.StringBytes(msg) // read-only view of the signing input, no copy
 	for _, k := range cands {
 		if jose.Verify(spec, k, m, sig) {
-			verified = true
+			used = k
 			break
 		}
 	}
-	if !verified {
+	if used == nil {
 		return c, nil, unverified(ErrInvalidSignature, fmt.Sprintf("the %s signature does not verify with the %d key(s) of %s that fit kid %s", shown(hdr.Alg), len(cands), e.label(), shown(hdr.Kid)))
 	}
 	e.proven()
+	c.ent = e.keyedName(c.ent, used)
+	if err := v.checkKey(ctx, c, now); err != nil {
+		return c, nil, err
+	}
+	if lt != nil {
+		return c, nil, lt.judge(v, c, payload, slots, hdr.Typ, now)
+	}
 
 	// The signature is genuine; now judge the claims.
-	err = e.judge(c, payload, slots, hdr.Typ, true)
+	err = refuseLogoutToken(hdr.Typ, slots)
+	if err == nil {
+		err = e.judge(c, payload, slots, hdr.Typ, true)
+	}
 	if err == nil {
 		err = v.checkTimes(c, now)
 	}

@@ -5,8 +5,9 @@
 // is not published), and optionally an introspection endpoint. It mints
 // tokens with any claims ([Issuer.Mint]), the usual bad ones
 // ([Issuer.Expired], [Issuer.NotYetValid], [Issuer.WrongAudience],
-// [Issuer.WrongIssuer], [Issuer.TamperedSignature]), rotates keys and
-// injects faults; [Issuer.Verifier] is a ready verifier that trusts it.
+// [Issuer.WrongIssuer], [Issuer.TamperedSignature]) and back-channel
+// logout tokens ([Issuer.LogoutToken]), rotates keys and injects faults;
+// [Issuer.Verifier] is a ready verifier that trusts it.
 //
 // With [WithURL] the issuer stands in for a real provider: it answers at the
 // provider's https URLs (those an identity-provider profile fetches) from a

@@ -1,5 +1,6 @@
 // Package memory is an in-process revocation store for jwtguard: a bounded,
-// sharded denylist of jti values plus per-subject "revoked before" times. It
+// sharded denylist of jti values and session IDs (sid), per-subject and
+// per-issuer "revoked before" times, and revoked signing keys. It
 // implements [jwtguard.RevocationStore] and [jwtguard.Revoker].
 //
 //	store, err := memory.New()
@@ -20,6 +21,19 @@
 // entry dropped before exp plus the leeway would un-revoke a token the
 // verifier still accepts; the skew, because the verifier accepts an iat up
 // to the leeway in the future.
+//
+// A session entry ([Store.RevokeSession], a back-channel logout) is kept
+// until the until it was given plus the grace, or the maximum token
+// lifetime plus the grace when until is zero; an issuer entry
+// ([Store.RevokeIssuer]) as long as a subject entry; a key entry
+// ([Store.RevokeKey]) until its until, or as long as the store lives.
+//
+// Key revocations and key refreshes ([Store.RefreshKeys]) are not answered
+// by IsRevoked: every verifier built with the store subscribes to it
+// ([Store.Subscribe]), loads the revoked keys ([Store.RevokedKeys]) and
+// refuses the tokens verified with them itself, from the call's return on.
+// Verifiers in one process that share a store share these too; to reach
+// other processes use the Redis store.
 //
 // Bound: at most [WithMaxEntries] unexpired entries (default 1,000,000).
 // Expired entries are purged as the store is written. When the store is

@@ -19,9 +19,10 @@ type config struct {
 	maxEntries int
 }
 
-// WithMaxEntries bounds the number of unexpired entries, jti and subject
-// entries together (default 1,000,000; n must be positive). When the
-// store is full, RevokeToken and RevokeSubject fail with [ErrFull].
+// WithMaxEntries bounds the number of unexpired entries, jti, subject,
+// session, issuer and key entries together (default 1,000,000; n must be
+// positive). When the store is full, the Revoke methods fail with
+// [ErrFull].
 func WithMaxEntries(n int) Option {
 	return func(c *config) error {
 		if err := c.Once("WithMaxEntries"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,8 +14,8 @@ import (
 	"github.com/jwtguard/jwtguard/internal/revoke"
 )
 
-// ErrFull is returned by [Store.RevokeToken] and [Store.RevokeSubject] when
-// the store holds its maximum of unexpired entries ([WithMaxEntries]). The
+// ErrFull is returned by the Revoke methods of [Store] when the store
+// holds its maximum of unexpired entries ([WithMaxEntries]). The
 // revocation is not recorded; nothing already recorded is evicted, since
 // dropping an entry would silently un-revoke a token.
 var ErrFull = errors.New("memory: revocation store full")
@@ -34,6 +35,16 @@ type Store struct {
 	settings revoke.Settings
 	jtis     [shards]shard
 	subs     [shards]shard
+	sids     [shards]shard
+	issuers  shard // key{issuer, ""}: revoked-before in value
+	keys     shard // key{issuer, key name}: until in until (MaxInt64: never)
+	// anyIssuer is set by the first RevokeIssuer, so that IsRevoked skips
+	// the issuers shard (and its lock) until one exists.
+	anyIssuer atomic.Bool
+
+	subMu  sync.Mutex
+	subsFn map[uint64]func(kind, issuer, value string, until time.Time)
+	subSeq uint64
 }
 
 var (
@@ -58,7 +69,10 @@ func New(opts ...Option) (*Store, error) {
 	for i := range s.jtis {
 		s.jtis[i].m = map[key]entry{}
 		s.subs[i].m = map[key]entry{}
+		s.sids[i].m = map[key]entry{}
 	}
+	s.issuers.m = map[key]entry{}
+	s.keys.m = map[key]entry{}
 	return s, nil
 }
 
@@ -98,7 +112,12 @@ func (s *Store) RevokeToken(_ context.Context, issuer, jti string, exp time.Time
 	if !until.After(now) {
 		return nil
 	}
-	return s.put(&s.jtis, key{issuer, jti}, entry{until: unixNano(until)}, now.UnixNano())
+	k := key{issuer, jti}
+	if err := s.put(s.shard(&s.jtis, k), k, entry{until: unixNano(until)}, now.UnixNano()); err != nil {
+		return err
+	}
+	s.notify(revoke.KindToken, issuer, jti, until)
+	return nil
 }
 
 // RevokeSubject revokes every token of issuer's subject sub whose iat is
@@ -120,12 +139,184 @@ func (s *Store) RevokeSubject(_ context.Context, issuer, sub string, before time
 	if !until.After(now) {
 		return nil
 	}
-	return s.put(&s.subs, key{issuer, sub}, entry{value: unixNano(before), until: unixNano(until)}, now.UnixNano())
+	k := key{issuer, sub}
+	if err := s.put(s.shard(&s.subs, k), k, entry{value: unixNano(before), until: unixNano(until)}, now.UnixNano()); err != nil {
+		return err
+	}
+	s.notify(revoke.KindSubject, issuer, sub, before)
+	return nil
 }
 
+// RevokeSession revokes every token of issuer whose sid is sid (see
+// [jwtguard.Claims.SessionID]), whatever its iat, until until plus the
+// grace; the zero until means the maximum token lifetime
+// ([WithMaxTokenLifetime]) from now. Tokens without sid are not affected
+// (revoke their subject). It fails with [ErrFull] when the store is full.
+func (s *Store) RevokeSession(_ context.Context, issuer, sid string, until time.Time) error {
+	if s == nil {
+		return errNilStore
+	}
+	if sid == "" {
+		return errors.New("memory: RevokeSession: empty sid")
+	}
+	now := s.settings.Now()
+	end := s.settings.SessionUntil(until)
+	if !end.After(now) {
+		return nil
+	}
+	k := key{issuer, sid}
+	if err := s.put(s.shard(&s.sids, k), k, entry{until: unixNano(end)}, now.UnixNano()); err != nil {
+		return err
+	}
+	s.notify(revoke.KindSession, issuer, sid, end)
+	return nil
+}
+
+// RevokeIssuer revokes every token of issuer whose iat is before before
+// plus the skew ([WithSkew]), and every token of issuer without iat:
+// everyone signs in again. The entry is kept as a subject entry is. A
+// later call with an earlier time does not shorten it. It fails with
+// [ErrFull] when the store is full.
+func (s *Store) RevokeIssuer(_ context.Context, issuer string, before time.Time) error {
+	if s == nil {
+		return errNilStore
+	}
+	now := s.settings.Now()
+	until := s.settings.SubjectUntil(before)
+	if !until.After(now) {
+		return nil
+	}
+	s.anyIssuer.Store(true)
+	if err := s.put(&s.issuers, key{issuer, ""}, entry{value: unixNano(before), until: unixNano(until)}, now.UnixNano()); err != nil {
+		return err
+	}
+	s.notify(revoke.KindIssuer, issuer, "", before)
+	return nil
+}
+
+// RevokeKey records that issuer's key named key — its RFC 7638 thumbprint
+// (unpadded base64url), or "kid:<kid>" — is revoked until until (the zero
+// time: as long as the store lives), and tells every verifier that uses
+// this store (through [Store.Subscribe]): they refuse the tokens it
+// verified from the next request on, verified-token cache hits included.
+// It fails with [ErrFull] when the store is full.
+func (s *Store) RevokeKey(_ context.Context, issuer, key string, until time.Time) error {
+	if s == nil {
+		return errNilStore
+	}
+	if err := revoke.CheckKeyName(key); err != nil {
+		return fmt.Errorf("memory: RevokeKey: %w", err)
+	}
+	now := s.settings.Now()
+	end := int64(math.MaxInt64)
+	if !until.IsZero() {
+		if !until.After(now) {
+			return nil
+		}
+		end = unixNano(until)
+	}
+	if err := s.put(&s.keys, keyOf(issuer, key), entry{until: end}, now.UnixNano()); err != nil {
+		return err
+	}
+	s.notify(revoke.KindKey, issuer, key, until)
+	return nil
+}
+
+// RevokedKeys calls fn for every key revocation in force, with the until
+// given to [Store.RevokeKey] (zero: no end). The verifier calls it when it
+// subscribes.
+func (s *Store) RevokedKeys(_ context.Context, fn func(issuer, key string, until time.Time)) error {
+	if s == nil {
+		return errNilStore
+	}
+	now := s.settings.Now().UnixNano()
+	type rk struct {
+		k     key
+		until int64
+	}
+	var list []rk
+	s.keys.mu.RLock()
+	for k, e := range s.keys.m {
+		if e.until > now {
+			list = append(list, rk{k, e.until})
+		}
+	}
+	s.keys.mu.RUnlock()
+	for _, r := range list {
+		var until time.Time
+		if r.until != math.MaxInt64 {
+			until = time.Unix(0, r.until)
+		}
+		fn(r.k.issuer, r.k.value, until)
+	}
+	return nil
+}
+
+// RefreshKeys asks every verifier that uses this store (through
+// [Store.Subscribe]) to fetch issuer's keys now, bypassing the
+// unknown-kid gap: afterwards the tokens signed with a key the issuer no
+// longer publishes are refused, verified-token cache hits included. The
+// fetches run in the background; each verifier logs its outcome.
+func (s *Store) RefreshKeys(_ context.Context, issuer string) error {
+	if s == nil {
+		return errNilStore
+	}
+	s.notify(revoke.KindRefresh, issuer, "", time.Time{})
+	return nil
+}
+
+// Subscribe calls fn, until stop is called, after every revocation
+// recorded in this store and every [Store.RefreshKeys], synchronously in
+// the recording goroutine: kind is "token", "subject", "session",
+// "issuer", "key" or "refresh"; value is the jti, subject, sid or key
+// ("" for "issuer" and "refresh"); until is the entry's until (for
+// "subject" and "issuer": the before time). fn must not block. A
+// jwtguard verifier subscribes when it is built with this store
+// ([jwtguard.WithRevocation]) and stops at its Close: that is how key
+// revocations and refreshes reach it, and how the requests it watches
+// ([jwtguard.Verifier.Watch]) learn of a logout at once.
+func (s *Store) Subscribe(fn func(kind, issuer, value string, until time.Time)) (stop func()) {
+	if s == nil || fn == nil {
+		return func() {}
+	}
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	if s.subsFn == nil {
+		s.subsFn = map[uint64]func(kind, issuer, value string, until time.Time){}
+	}
+	s.subSeq++
+	id := s.subSeq
+	s.subsFn[id] = fn
+	return func() {
+		s.subMu.Lock()
+		delete(s.subsFn, id)
+		s.subMu.Unlock()
+	}
+}
+
+// notify calls every subscriber, outside the lock.
+func (s *Store) notify(kind, issuer, value string, until time.Time) {
+	s.subMu.Lock()
+	fns := make([]func(kind, issuer, value string, until time.Time), 0, len(s.subsFn))
+	for _, fn := range s.subsFn {
+		fns = append(fns, fn)
+	}
+	s.subMu.Unlock()
+	for _, fn := range fns {
+		fn(kind, issuer, value, until)
+	}
+}
+
+// keyOf is the key of a key revocation: a thumbprint and a kid never
+// collide ("kid:" is not base64url).
+func keyOf(issuer, name string) key { return key{issuer, name} }
+
 // IsRevoked implements [jwtguard.RevocationStore]: c is revoked when its
-// issuer's jti was revoked, or its issuer's subject was revoked after c was
-// issued (within the skew). It fails only when s is nil or c is nil.
+// issuer's jti was revoked, its issuer's subject was revoked after c was
+// issued (within the skew), its session (sid) was revoked, or its whole
+// issuer was revoked after c was issued (within the skew). Key revocations
+// are the verifier's to check ([Store.RevokedKeys]). It fails only when s
+// is nil or c is nil.
 func (s *Store) IsRevoked(_ context.Context, c *jwtguard.Claims) (bool, error) {
 	if s == nil {
 		return false, errNilStore
@@ -134,15 +325,29 @@ func (s *Store) IsRevoked(_ context.Context, c *jwtguard.Claims) (bool, error) {
 		return false, errors.New("memory: IsRevoked: nil claims")
 	}
 	now := s.settings.Now().UnixNano()
+	iss := c.Entry()
 	if c.ID != "" {
-		k := key{c.Entry(), c.ID}
+		k := key{iss, c.ID}
 		if e, ok := s.shard(&s.jtis, k).get(k); ok && e.until > now {
 			return true, nil
 		}
 	}
 	if c.Subject != "" {
-		k := key{c.Entry(), c.Subject}
+		k := key{iss, c.Subject}
 		if e, ok := s.shard(&s.subs, k).get(k); ok && e.until > now {
+			if revoke.Covers(time.Unix(0, e.value), c.IssuedAt, s.settings.Skew) {
+				return true, nil
+			}
+		}
+	}
+	if c.SessionID != "" {
+		k := key{iss, c.SessionID}
+		if e, ok := s.shard(&s.sids, k).get(k); ok && e.until > now {
+			return true, nil
+		}
+	}
+	if s.anyIssuer.Load() {
+		if e, ok := s.issuers.get(key{iss, ""}); ok && e.until > now {
 			if revoke.Covers(time.Unix(0, e.value), c.IssuedAt, s.settings.Skew) {
 				return true, nil
 			}
@@ -170,18 +375,20 @@ func (s *Store) shard(set *[shards]shard, k key) *shard {
 	return &set[maphash.String(s.seed, k.value)%shards]
 }
 
-// put records e under k in set. When the store is full it first purges
+// put records e under k in sh. When the store is full it first purges
 // expired entries everywhere; if it is still full, the revocation is
 // refused rather than evicting one.
-func (s *Store) put(set *[shards]shard, k key, e entry, now int64) error {
-	sh := s.shard(set, k)
+func (s *Store) put(sh *shard, k key, e entry, now int64) error {
 	if sh.put(k, e, now, &s.count, s.limit) {
 		return nil
 	}
 	for i := range s.jtis {
 		s.jtis[i].purge(now, &s.count)
 		s.subs[i].purge(now, &s.count)
+		s.sids[i].purge(now, &s.count)
 	}
+	s.issuers.purge(now, &s.count)
+	s.keys.purge(now, &s.count)
 	if sh.put(k, e, now, &s.count, s.limit) {
 		return nil
 	}

@@ -87,6 +87,18 @@ func TestNilStore(t *testing.T) {
 	if err := s.RevokeSubject(ctx, iss, "u", t0); err == nil {
 		t.Error("RevokeSubject succeeded")
 	}
+	for name, err := range map[string]error{
+		"RevokeSession": s.RevokeSession(ctx, iss, "s", t0),
+		"RevokeIssuer":  s.RevokeIssuer(ctx, iss, t0),
+		"RevokeKey":     s.RevokeKey(ctx, iss, "kid:k", t0),
+		"RefreshKeys":   s.RefreshKeys(ctx, iss),
+		"RevokedKeys":   s.RevokedKeys(ctx, func(string, string, time.Time) {}),
+	} {
+		if err == nil {
+			t.Errorf("%s on a nil store succeeded", name)
+		}
+	}
+	s.Subscribe(func(string, string, string, time.Time) {})() // no panic
 	if s.Len() != 0 || s.Grace() != 0 || s.Skew() != 0 {
 		t.Error("Len, Grace or Skew of a nil store is not zero")
 	}

@@ -1,6 +1,8 @@
 // Package redisstore keeps what several instances of a jwtguard service
-// must agree on in Redis: revocations ([Store]), so that a logout made at
-// one instance is honoured by all, and used DPoP proofs
+// must agree on in Redis: revocations ([Store]) — of tokens, subjects,
+// sessions (back-channel logout), whole issuers and signing keys — so that
+// a logout or a key revocation made at one instance is honoured by all,
+// and used DPoP proofs
 // ([DPoPReplayCache]), so that a proof accepted by one instance is refused
 // as a replay by all. Both work over any go-redis v9
 // [redis.UniversalClient] (single node, Sentinel failover or Cluster).
@@ -23,6 +25,20 @@
 //	                                    only ever raised (a Lua script),
 //	                                    expiring max token lifetime + skew +
 //	                                    grace after that time
+//	<prefix>sid:<len(iss)>:<iss>:<sid>  "1": a revoked session (back-channel
+//	                                    logout), expiring at the until given
+//	                                    + grace (max token lifetime + grace
+//	                                    for a zero until), only ever extended
+//	<prefix>iss:<len(iss)>:<iss>:       "revoked before" of the whole issuer
+//	                                    (RevokeIssuer), as a subject entry
+//	<prefix>keys                        a hash of key revocations: field
+//	                                    <len(iss)>:<iss>:<key> (key: an RFC
+//	                                    7638 thumbprint or kid:<kid>), value
+//	                                    its until in Unix microseconds, 0 for
+//	                                    none; expired fields are dropped by
+//	                                    the next RevokeKey. It has no TTL
+//	                                    (it is small: one field per revoked
+//	                                    key)
 //	<prefix>dpop:{<h(jkt)>}<h(jti)>     "1": a used DPoP proof of the key with
 //	                                    thumbprint jkt, expiring at the
 //	                                    proof's until time (PX computed by the
@@ -52,12 +68,30 @@
 // skew after a "log out everywhere". jwtguard's New refuses a store whose
 // [Store.Grace] or [Store.Skew] is below the verifier's leeway.
 //
-// A check costs one round trip (a pipeline of EXISTS and GET), unless the
-// optional local cache ([WithLocalCache]) answers. Revocations are
-// published on <prefix>revocations so that every Store with a local cache
-// drops its cached answer at once; the messages name the same
-// issuer-scoped entries ("j:<len(iss)>:<iss>:<jti>",
-// "s:<len(iss)>:<iss>:<sub>"); any other message flushes the whole cache.
+// A check costs one round trip (a pipeline of one EXISTS or GET per entry
+// the token can have: jti, subject, session, issuer), unless the optional
+// local cache ([WithLocalCache]) answers. Revocations are published on
+// <prefix>revocations so that every Store with a local cache drops its
+// cached answer at once, and every subscriber ([Store.Subscribe]: the
+// verifiers) learns of them; the messages name the same issuer-scoped
+// entries ("j:<len(iss)>:<iss>:<jti>", "s:<len(iss)>:<iss>:<sub>",
+// "e:<len(iss)>:<iss>:<sid>", "i:<len(iss)>:<iss>:"), and two more carry
+// the key events: "k:<until µs>:<len(iss)>:<iss>:<key>" (RevokeKey) and
+// "r:<len(iss)>:<iss>:" (RefreshKeys); any other message flushes the
+// whole cache (so an older version's cache stays correct).
+//
+// Key revocations and refreshes reach every instance through the
+// channel: each verifier built with a Store subscribes at New (starting
+// the Store's subscription, with or without the local cache), loads the
+// revoked keys ([Store.RevokedKeys], one HGETALL, again after every
+// reconnection) and refuses the revoked keys' tokens itself, on every
+// request and cache hit; until the first load succeeds it refuses tokens
+// with 503 (fail-closed). Measured on a loopback redis-server (2 cores,
+// -race): a key revocation on one instance refuses the key's tokens on
+// another after 1–1.5 ms at the median, under 5 ms at p99; a back-channel
+// logout, under 1 ms at the median and 3–8 ms at p99 (TestContinuousDelays;
+// README.md). A refresh request missed while an instance's subscription
+// is down is lost: that instance refreshes on its schedule.
 //
 // Staleness bound with the local cache: a revocation made through any Store
 // on the same Redis is honoured by the other instances as soon as its

@@ -8,8 +8,9 @@ import (
 	"github.com/jwtguard/jwtguard/internal/cache"
 )
 
-// localCache holds recent answers: "j:<scoped jti>" → revoked,
-// "s:<scoped sub>" → before (the keys are also the invalidation messages).
+// localCache holds recent answers: "j:<scoped jti>" and "e:<scoped sid>"
+// → revoked, "s:<scoped sub>" and "i:<scoped issuer>" → before (the keys
+// are also the invalidation messages).
 // An answer read from Redis is stored only if no invalidation happened
 // since the check started (gen), so an answer that raced a revocation is
 // never cached; and only while the subscription is healthy.
@@ -26,8 +27,8 @@ type localCache struct {
 }
 
 type cacheEntry struct {
-	revoked bool  // "j:" entries
-	before  int64 // "s:" entries: Unix microseconds, 0 for none
+	revoked bool  // "j:" and "e:" entries
+	before  int64 // "s:" and "i:" entries: Unix microseconds, 0 for none
 }
 
 func newLocalCache(ttl time.Duration, size int) *localCache {

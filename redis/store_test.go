@@ -166,6 +166,18 @@ func TestNilStore(t *testing.T) {
 	if err := s.RevokeSubject(ctx, issuer, "u", time.Now()); err == nil {
 		t.Error("RevokeSubject succeeded")
 	}
+	for name, err := range map[string]error{
+		"RevokeSession": s.RevokeSession(ctx, issuer, "s", time.Now()),
+		"RevokeIssuer":  s.RevokeIssuer(ctx, issuer, time.Now()),
+		"RevokeKey":     s.RevokeKey(ctx, issuer, "kid:k", time.Now()),
+		"RefreshKeys":   s.RefreshKeys(ctx, issuer),
+		"RevokedKeys":   s.RevokedKeys(ctx, func(string, string, time.Time) {}),
+	} {
+		if err == nil {
+			t.Errorf("%s on a nil store succeeded", name)
+		}
+	}
+	s.Subscribe(func(string, string, string, time.Time) {})() // no panic
 	if s.Grace() != 0 || s.Skew() != 0 || s.Subscribed() || s.Close() != nil {
 		t.Error("Grace, Skew, Subscribed or Close of a nil store")
 	}

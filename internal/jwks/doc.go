@@ -44,6 +44,13 @@
 // UnknownKidGap (default 5 s) after the initial load, with two fetches in
 // all; a flood of random kids causes at most one fetch per gap.
 //
+// [Source.Refresh] is the operator's "fetch now" (a leaked key withdrawn by
+// the provider must stop verifying at once): it does not wait out
+// UnknownKidGap, but still keeps one fetch in flight — a caller arriving
+// while a fetch is in flight waits for the one deferred fetch, which then
+// starts as soon as that fetch ends, so every caller sees a set fetched
+// after its call.
+//
 // # Keys unavailable
 //
 // [Source.Current] never waits. Until a set has loaded, or when the set is

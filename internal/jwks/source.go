@@ -310,24 +310,25 @@ func (s *Source) freshFetchLocked() chan struct{} {
 	if s.inflight == nil && wait <= 0 {
 		return s.startLocked(nil)
 	}
-	s.deferred = make(chan struct{})
+	ch := make(chan struct{})
+	s.deferred = ch
 	if wait > 0 {
-		s.deferTimer = time.AfterFunc(wait, s.runDeferred)
+		s.deferTimer = time.AfterFunc(wait, func() { s.runDeferred(ch) })
 	} else {
 		s.deferDue = true // starts when the fetch in flight ends
 	}
 	return s.deferred
 }
 
-// runDeferred starts the deferred fetch at the end of the gap, or marks it
-// due when the fetch in flight ends.
-func (s *Source) runDeferred() {
+// runDeferred starts the deferred fetch ch at the end of the gap, or marks
+// it due when the fetch in flight ends.
+func (s *Source) runDeferred(ch chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.deferTimer = nil
-	if s.deferred == nil { // Close took it
+	if s.deferred != ch { // Close or Refresh took it
 		return
 	}
+	s.deferTimer = nil
 	s.deferDue = true
 	if s.inflight == nil {
 		s.startDeferredLocked()
@@ -340,6 +341,59 @@ func (s *Source) startDeferredLocked() {
 	ch := s.deferred
 	s.deferred, s.deferDue = nil, false
 	s.startLocked(ch)
+}
+
+// errClosed is Refresh's answer after Close.
+var errClosed = errors.New("key source closed")
+
+// Refresh fetches the key set now, on an operator's request (a key the
+// provider has withdrawn must stop verifying at once): unlike
+// [Source.RefreshUnknownKid] it does not wait out UnknownKidGap. There is
+// still at most one fetch in flight. A fetch that started before the call
+// may have read the set before the withdrawal, so Refresh waits for a
+// fetch that starts after the call: it starts one when none is in flight
+// (a deferred fetch waiting for the end of the gap starts now), or else
+// makes the deferred fetch due when the fetch in flight ends, shared by
+// every caller until it starts. It returns that fetch's error (nil when it
+// loaded a set; a failed fetch keeps the last good set), ctx's error, or
+// an error after Close.
+func (s *Source) Refresh(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errClosed
+	}
+	var ch chan struct{}
+	switch {
+	case s.inflight == nil && s.deferred != nil:
+		// The deferred fetch waits for the end of the gap: start it now.
+		if s.deferTimer != nil {
+			s.deferTimer.Stop()
+			s.deferTimer = nil
+		}
+		ch = s.deferred
+		s.startDeferredLocked()
+	case s.inflight == nil:
+		ch = s.startLocked(nil)
+	default:
+		if s.deferred == nil {
+			s.deferred = make(chan struct{})
+		} else if s.deferTimer != nil {
+			s.deferTimer.Stop()
+			s.deferTimer = nil
+		}
+		s.deferDue = true // starts when the fetch in flight ends
+		ch = s.deferred
+	}
+	s.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return errClosed
+	}
+	return s.LastError()
 }
 
 // kick starts a fetch in the background for a request that found no usable

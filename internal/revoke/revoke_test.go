@@ -66,3 +66,46 @@ func TestSettings(t *testing.T) {
 		t.Errorf("TokenUntil = %s, want %s", got, want)
 	}
 }
+
+func TestParseScoped(t *testing.T) {
+	t.Parallel()
+	for _, p := range [][2]string{{"", ""}, {"https://a.example.com", "jti"}, {"x:", ":y"}, {"", "3:abc:d"}} {
+		iss, v, ok := ParseScoped(Key(p[0], p[1]))
+		if !ok || iss != p[0] || v != p[1] {
+			t.Errorf("ParseScoped(Key(%q, %q)) = %q, %q, %v", p[0], p[1], iss, v, ok)
+		}
+	}
+	for _, bad := range []string{"", ":", "x:a:b", "-1:a:b", "+1:a:b", "01:a:b", "5:abc:d", "3:abcd", "99999999:a:b"} {
+		if _, _, ok := ParseScoped(bad); ok {
+			t.Errorf("ParseScoped(%q) accepted", bad)
+		}
+	}
+}
+
+func TestParseKeyName(t *testing.T) {
+	t.Parallel()
+	tp := "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" // RFC 7638 §3.1's example
+	if got, kid, err := ParseKeyName(tp); err != nil || kid != "" || got == [32]byte{} {
+		t.Errorf("ParseKeyName(thumbprint) = %x, %q, %v", got, kid, err)
+	}
+	if _, kid, err := ParseKeyName("kid:2011-04-29"); err != nil || kid != "2011-04-29" {
+		t.Errorf("ParseKeyName(kid) = %q, %v", kid, err)
+	}
+	for _, bad := range []string{"", "kid:", tp + "=", tp[:42], "NzbLsXh8uDCcd+6MNwXF4W/7noWXFZAfHkxZsRGC9Xs", strings.Repeat("a", 300)} {
+		if err := CheckKeyName(bad); err == nil {
+			t.Errorf("CheckKeyName(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzParseScoped(f *testing.F) {
+	f.Add(Key("https://a.example.com", "jti"))
+	f.Add("0::")
+	f.Add("3:ab:c")
+	f.Fuzz(func(t *testing.T, s string) {
+		iss, v, ok := ParseScoped(s)
+		if ok && Key(iss, v) != s {
+			t.Fatalf("ParseScoped(%q) = %q, %q, but Key gives %q", s, iss, v, Key(iss, v))
+		}
+	})
+}
