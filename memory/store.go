@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,9 +41,7 @@ type Store struct {
 	// the issuers shard (and its lock) until one exists.
 	anyIssuer atomic.Bool
 
-	subMu  sync.Mutex
-	subsFn map[uint64]func(kind, issuer, value string, until time.Time)
-	subSeq uint64
+	subscribers revoke.Subscribers
 }
 
 var (
@@ -279,32 +276,12 @@ func (s *Store) Subscribe(fn func(kind, issuer, value string, until time.Time)) 
 	if s == nil || fn == nil {
 		return func() {}
 	}
-	s.subMu.Lock()
-	defer s.subMu.Unlock()
-	if s.subsFn == nil {
-		s.subsFn = map[uint64]func(kind, issuer, value string, until time.Time){}
-	}
-	s.subSeq++
-	id := s.subSeq
-	s.subsFn[id] = fn
-	return func() {
-		s.subMu.Lock()
-		delete(s.subsFn, id)
-		s.subMu.Unlock()
-	}
+	return s.subscribers.Add(fn)
 }
 
-// notify calls every subscriber, outside the lock.
+// notify calls every subscriber.
 func (s *Store) notify(kind, issuer, value string, until time.Time) {
-	s.subMu.Lock()
-	fns := make([]func(kind, issuer, value string, until time.Time), 0, len(s.subsFn))
-	for _, fn := range s.subsFn {
-		fns = append(fns, fn)
-	}
-	s.subMu.Unlock()
-	for _, fn := range fns {
-		fn(kind, issuer, value, until)
-	}
+	s.subscribers.Notify(kind, issuer, value, until)
 }
 
 // keyOf is the key of a key revocation: a thumbprint and a kid never

@@ -30,9 +30,8 @@ type Store struct {
 	done       chan struct{}
 	closeOnce  sync.Once
 
-	subMu  sync.Mutex
-	subsFn map[uint64]func(kind, issuer, value string, until time.Time)
-	subSeq uint64
+	subMu  sync.Mutex // guards closed and the listener's start
+	subs   revoke.Subscribers
 	closed bool
 }
 
@@ -388,33 +387,14 @@ func (s *Store) Subscribe(fn func(kind, issuer, value string, until time.Time)) 
 	if s == nil || fn == nil {
 		return func() {}
 	}
-	s.subMu.Lock()
-	if s.subsFn == nil {
-		s.subsFn = map[uint64]func(kind, issuer, value string, until time.Time){}
-	}
-	s.subSeq++
-	id := s.subSeq
-	s.subsFn[id] = fn
-	s.subMu.Unlock()
+	remove := s.subs.Add(fn)
 	s.startListener()
-	return func() {
-		s.subMu.Lock()
-		delete(s.subsFn, id)
-		s.subMu.Unlock()
-	}
+	return remove
 }
 
 // notify calls every subscriber.
 func (s *Store) notify(kind, issuer, value string, until time.Time) {
-	s.subMu.Lock()
-	fns := make([]func(kind, issuer, value string, until time.Time), 0, len(s.subsFn))
-	for _, fn := range s.subsFn {
-		fns = append(fns, fn)
-	}
-	s.subMu.Unlock()
-	for _, fn := range fns {
-		fn(kind, issuer, value, until)
-	}
+	s.subs.Notify(kind, issuer, value, until)
 }
 
 // write runs the write and a PUBLISH of the cache key in one pipeline. The

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -88,4 +89,46 @@ func truncate(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// Subscriber receives a store's events (see the stores' Subscribe).
+type Subscriber func(kind, issuer, value string, until time.Time)
+
+// Subscribers is a store's set of subscribers. The zero value is ready;
+// it is safe for concurrent use.
+type Subscribers struct {
+	mu  sync.Mutex
+	fns map[uint64]Subscriber
+	seq uint64
+}
+
+// Add subscribes fn and returns the function that unsubscribes it.
+func (s *Subscribers) Add(fn Subscriber) (remove func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fns == nil {
+		s.fns = map[uint64]Subscriber{}
+	}
+	s.seq++
+	id := s.seq
+	s.fns[id] = fn
+	return func() {
+		s.mu.Lock()
+		delete(s.fns, id)
+		s.mu.Unlock()
+	}
+}
+
+// Notify calls every subscriber, outside the lock (a subscriber may
+// unsubscribe).
+func (s *Subscribers) Notify(kind, issuer, value string, until time.Time) {
+	s.mu.Lock()
+	fns := make([]Subscriber, 0, len(s.fns))
+	for _, fn := range s.fns {
+		fns = append(fns, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(kind, issuer, value, until)
+	}
 }
