@@ -73,6 +73,7 @@ type Verifier struct {
 	realm        string
 	dpop         *dpopState       // nil without WithDPoP
 	proxies      *forwarded.Trust // nil without WithTrustedProxies: trusts nobody
+	throttle     *throttling      // nil without WithThrottling
 	misconfig    *misconfig       // likely configuration mistakes, to opLog
 
 	closeOnce sync.Once
@@ -218,6 +219,11 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 		}
 		v.proxies = p
 	}
+	if cfg.throttle != nil {
+		t, err := newThrottling(*cfg.throttle)
+		fail(err)
+		v.throttle = t
+	}
 	if cfg.dpop != nil {
 		ds, err := checkDPoP(*cfg.dpop, v.leeway, cfg.proxies != nil && cfg.proxies.Origin)
 		fail(err)
@@ -334,12 +340,16 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 // certificate for certificate-bound tokens (RFC 8705), and for a
 // DPoP-scheme credential its DPoP proofs, method, request URI and, from a
 // trusted source, origin (RFC 9449). It judges the token exactly as
-// [Verifier.Authenticate] does; cred.Token is required.
+// [Verifier.Authenticate] does; cred.Token is required. With
+// [WithThrottling], its client is cred.ClientAddr.
 func (v *Verifier) VerifyCredential(ctx context.Context, cred Credential) (*Claims, error) {
 	if cred.Token == "" {
 		e := newError(ErrNoToken, "")
 		v.decorate(e, nil, nil)
 		return nil, e
+	}
+	if v.throttle != nil {
+		return v.verifyThrottled(ctx, v.throttle.cfg.AddrKey(cred.ClientAddr), &cred)
 	}
 	return v.verifyCredential(ctx, cred.Token, &cred)
 }
@@ -681,6 +691,9 @@ func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
 // verifies it. A token taken from a cookie on an unsafe method is accepted
 // only if the request passes cross-origin protection. Every error is an
 // *[Error]; a request with no credentials gives one wrapping [ErrNoToken].
+// With [WithThrottling], a request with a token from a client over its
+// limit of failures gives one wrapping [ErrThrottled] (429) before any
+// signature work, unless the token is in the verified-token cache.
 func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 	cred, err := v.extractor.Extract(r)
 	if err != nil {
@@ -713,6 +726,9 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 			v.decorate(e, nil, &cred)
 			return nil, e
 		}
+	}
+	if v.throttle != nil {
+		return v.authenticateThrottled(r, &cred)
 	}
 	return v.verifyCredential(r.Context(), cred.Token, &cred)
 }
