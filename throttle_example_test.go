@@ -2,11 +2,13 @@ package jwtguard_test
 
 import (
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/forwarded"
 	"github.com/jwtguard/jwtguard/throttle"
 )
 
@@ -59,4 +61,30 @@ func ExampleWithThrottling() {
 	// 192.0.2.7:4711 429 Retry-After: 20
 	// 192.0.2.7:4711 200
 	// 198.51.100.9:443 200
+}
+
+// The usual setup behind a proxy, with the token cache that spares the
+// users who share an attacker's address (README, "Throttling failed
+// authentication"). (Not run: it fetches keys.)
+func ExampleWithThrottling_behindAProxy() {
+	v, err := jwtguard.New(
+		jwtguard.WithIssuer("https://login.example.com/", jwtguard.Discovery()),
+		jwtguard.WithAudience("https://api.example.com"),
+		jwtguard.WithAlgorithms("RS256"),
+		jwtguard.WithTrustedProxies(forwarded.Config{
+			Proxies:       []string{"10.0.0.0/8"}, // the load balancers, as the service sees them
+			ClientAddress: true,                   // they append to X-Forwarded-For
+		}),
+		jwtguard.WithCache(100_000, 5*time.Minute), // a throttled client's cached tokens still pass
+		jwtguard.WithThrottling(throttle.Config{
+			Failures: 100, // per Window and client (the default)
+			Window:   time.Minute,
+			// IPv4PrefixLen: 32, IPv6PrefixLen: 64 (the defaults)
+			// Store: redisstore.NewThrottleStore(...) to share the counts across instances
+		}),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
 }

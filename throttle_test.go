@@ -11,13 +11,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/forwarded"
+	"github.com/jwtguard/jwtguard/internal/snippets"
 	"github.com/jwtguard/jwtguard/throttle"
 )
 
@@ -438,4 +441,60 @@ func TestThrottleConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestREADMEThrottling: the Go code of README's section stands in an
+// example that compiles, and the section lists every sentinel of both
+// columns of throttle.go.
+func TestREADMEThrottling(t *testing.T) {
+	t.Parallel()
+	const heading = "## Throttling failed authentication (`WithThrottling`)"
+	missing, err := snippets.Missing("README.md", heading, "throttle_example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range missing {
+		t.Errorf("README block not found in throttle_example_test.go:\n%s", b)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), heading)
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, table, _ := strings.Cut(section, "| counts as a failed authentication | never counts |")
+	table, _, _ = strings.Cut(table, "\n\n")
+	counted, uncounted, _ := strings.Cut(strings.SplitN(table, "\n", 3)[2], " | ")
+	for _, tc := range []struct {
+		list []error
+		cell string
+		name string
+	}{{countedFailures, counted, "counts"}, {uncountedRefusals, uncounted, "never counts"}} {
+		for _, err := range tc.list {
+			name := sentinelName(err)
+			if name == "" {
+				t.Fatalf("sentinelName does not know %v", err)
+			}
+			if !strings.Contains(tc.cell, "`"+name+"`") {
+				t.Errorf("README's column %q does not list %s", tc.name, name)
+			}
+		}
+	}
+}
+
+// sentinelName is the Go name of a sentinel of the error table.
+func sentinelName(err error) string {
+	names := map[error]string{
+		ErrNoToken: "ErrNoToken", ErrInvalidRequest: "ErrInvalidRequest", ErrCrossOrigin: "ErrCrossOrigin",
+		ErrTokenTooLarge: "ErrTokenTooLarge", ErrMalformedToken: "ErrMalformedToken", ErrAlgorithmNotAllowed: "ErrAlgorithmNotAllowed",
+		ErrKeyNotFound: "ErrKeyNotFound", ErrInvalidSignature: "ErrInvalidSignature", ErrInvalidTokenType: "ErrInvalidTokenType",
+		ErrInvalidClaim: "ErrInvalidClaim", ErrMissingClaim: "ErrMissingClaim", ErrTokenExpired: "ErrTokenExpired",
+		ErrTokenNotYetValid: "ErrTokenNotYetValid", ErrTokenIssuedInFuture: "ErrTokenIssuedInFuture", ErrInvalidIssuer: "ErrInvalidIssuer",
+		ErrInvalidAudience: "ErrInvalidAudience", ErrTokenRevoked: "ErrTokenRevoked", ErrTokenInactive: "ErrTokenInactive",
+		ErrForbidden: "ErrForbidden", ErrProofOfPossession: "ErrProofOfPossession", ErrThrottled: "ErrThrottled",
+		dpop.ErrInvalidProof: "dpop.ErrInvalidProof", dpop.ErrUseNonce: "dpop.ErrUseNonce",
+		ErrRevocationUnavailable: "ErrRevocationUnavailable", ErrIntrospectionUnavailable: "ErrIntrospectionUnavailable",
+		ErrKeysUnavailable: "ErrKeysUnavailable",
+	}
+	return names[err]
 }
