@@ -89,14 +89,17 @@ func (c Config) AddrKey(addr netip.Addr) string {
 	} else if bits <= 0 {
 		bits = DefaultIPv6PrefixLen
 	}
+	// Appended to a stack buffer: one allocation, on the path of every
+	// request with a token.
+	var buf [64]byte
 	if bits >= addr.BitLen() {
-		return addr.String()
+		return string(addr.AppendTo(buf[:0]))
 	}
 	p, err := addr.Prefix(bits)
 	if err != nil {
-		return addr.String()
+		return string(addr.AppendTo(buf[:0]))
 	}
-	return p.String()
+	return string(p.AppendTo(buf[:0]))
 }
 
 // Limit is how many failures a client may make per window: a token
