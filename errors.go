@@ -91,8 +91,9 @@ var (
 	// plain bearer token, a cnf member this verifier cannot check, or
 	// [Verifier.Verify], which has no request to check.
 	ErrProofOfPossession = errors.New("jwtguard: sender-constrained token without proof of possession")
-	// ErrThrottled means the client sent too much: a DPoP key used its
-	// quota of proofs (429 with Retry-After).
+	// ErrThrottled means the client sent too much (429 with
+	// Retry-After): it failed authentication too often ([WithThrottling]),
+	// or a DPoP key used its quota of proofs.
 	ErrThrottled = errors.New("jwtguard: too many requests")
 )
 

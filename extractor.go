@@ -3,6 +3,7 @@ package jwtguard
 import (
 	"crypto/x509"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -43,6 +44,14 @@ type Credential struct {
 	// when it comes from a trusted source (a trusted proxy's forwarded
 	// headers), beside the configured origins; "" for none.
 	Origin string
+
+	// ClientAddr is the client's address, the key of [WithThrottling]
+	// (grouped by the throttle.Config prefix lengths). Authenticate fills
+	// it, with throttling on, from the trusted proxies
+	// ([WithTrustedProxies]; the peer's address without them); a caller
+	// of VerifyCredential gives its peer's address. The zero Addr is never
+	// throttled.
+	ClientAddr netip.Addr
 }
 
 // Extractor takes the credential out of a request. It returns a zero

@@ -9,6 +9,7 @@ import (
 	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/forwarded"
 	"github.com/jwtguard/jwtguard/telemetry"
+	"github.com/jwtguard/jwtguard/throttle"
 )
 
 // Defaults and limits. They are documented on the options that change them.
@@ -68,6 +69,7 @@ type config struct {
 	proxies        *forwarded.Config
 	telemetry      *telemetry.Config
 	audit          *audit
+	throttle       *throttle.Config
 }
 
 func optErr(name, format string, args ...any) error {
@@ -369,6 +371,28 @@ func WithTrustedProxies(c forwarded.Config) Option {
 func WithTelemetry(c telemetry.Config) Option {
 	return single("WithTelemetry", func(cfg *config) error {
 		cfg.telemetry = &c
+		return nil
+	})
+}
+
+// WithThrottling refuses, with 429 and Retry-After, the requests of a
+// client that failed authentication more than c.Failures times per
+// c.Window (default: 100 a minute), before any signature work; see
+// package throttle. Failures are the 401s for bad, forged, expired,
+// revoked or inactive tokens and unproven bindings; a request without a
+// token is never counted nor throttled (README, "Throttling failed
+// authentication", lists every class). A throttled client's tokens that
+// are in the verified-token cache ([WithCache]) still pass, and other
+// clients are never slowed.
+//
+// A client is its address from [WithTrustedProxies] (the peer's address
+// without it), IPv4 per address and IPv6 per /64 by default, or
+// c.Key(r). Throttling is off by default: behind a proxy that is not
+// listed as trusted, every client shares the proxy's address, and one
+// attacker would get everyone a 429.
+func WithThrottling(c throttle.Config) Option {
+	return single("WithThrottling", func(cfg *config) error {
+		cfg.throttle = &c
 		return nil
 	})
 }

@@ -75,6 +75,7 @@ type Verifier struct {
 	realm        string
 	dpop         *dpopState       // nil without WithDPoP
 	proxies      *forwarded.Trust // nil without WithTrustedProxies: trusts nobody
+	throttle     *throttling      // nil without WithThrottling
 	misconfig    *misconfig       // likely configuration mistakes, to opLog
 	tel          *instruments     // OpenTelemetry instrumentation
 	audit        *audit           // nil: no audit events
@@ -234,6 +235,11 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 		}
 		v.proxies = p
 	}
+	if cfg.throttle != nil {
+		t, err := newThrottling(*cfg.throttle)
+		fail(err)
+		v.throttle = t
+	}
 	if cfg.dpop != nil {
 		ds, err := checkDPoP(*cfg.dpop, v.leeway, cfg.proxies != nil && cfg.proxies.Origin)
 		fail(err)
@@ -364,13 +370,17 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 // certificate for certificate-bound tokens (RFC 8705), and for a
 // DPoP-scheme credential its DPoP proofs, method, request URI and, from a
 // trusted source, origin (RFC 9449). It judges the token exactly as
-// [Verifier.Authenticate] does; cred.Token is required.
+// [Verifier.Authenticate] does; cred.Token is required. With
+// [WithThrottling], its client is cred.ClientAddr.
 func (v *Verifier) VerifyCredential(ctx context.Context, cred Credential) (*Claims, error) {
 	ctx, vr := v.tel.begin(ctx)
 	if cred.Token == "" {
 		e := newError(ErrNoToken, "")
 		v.decorate(e, nil, nil)
 		return nil, v.finish(ctx, &vr, nil, e)
+	}
+	if v.throttle != nil {
+		return v.verifyThrottled(ctx, v.throttle.cfg.AddrKey(cred.ClientAddr), &cred, &vr)
 	}
 	return v.verifyCredential(ctx, cred.Token, &cred, &vr)
 }
@@ -762,6 +772,9 @@ func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
 // verifies it. A token taken from a cookie on an unsafe method is accepted
 // only if the request passes cross-origin protection. Every error is an
 // *[Error]; a request with no credentials gives one wrapping [ErrNoToken].
+// With [WithThrottling], a request with a token from a client over its
+// limit of failures gives one wrapping [ErrThrottled] (429) before any
+// signature work, unless the token is in the verified-token cache.
 func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 	ctx, vr := v.tel.begin(r.Context())
 	cred, err := v.extractor.Extract(r)
@@ -797,6 +810,9 @@ func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
 			vr.token = cred.Token
 			return nil, v.finish(ctx, &vr, nil, e)
 		}
+	}
+	if v.throttle != nil {
+		return v.authenticateThrottled(ctx, r, &cred, &vr)
 	}
 	return v.verifyCredential(ctx, cred.Token, &cred, &vr)
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/introspect"
+	"github.com/jwtguard/jwtguard/throttle"
 )
 
 // The suite's routes (see [Routes]).
@@ -176,6 +178,7 @@ const (
 	vDPoP              = "dpop"
 	vDPoPNonce         = "dpop-nonce"
 	vDPoPQuota         = "dpop-quota"
+	vThrottle          = "throttle"
 )
 
 const (
@@ -188,6 +191,10 @@ const (
 	realm = `realm="jwtguard-test"`
 	// preflightOrigin is the Origin of the suite's CORS preflights.
 	preflightOrigin = "https://app.example.test"
+	// throttledClient and otherClient are the client addresses of the
+	// throttling rows: the first goes over the limit, the second never.
+	throttledClient = "203.0.113.7:4711"
+	otherClient     = "198.51.100.9:4711"
 	// unverified is the one description of every failure before a
 	// signature is proven (unknown issuer, unknown kid, bad signature, an
 	// algorithm or size the issuer's entry refuses), so that a client
@@ -277,6 +284,13 @@ func (f *fixtures) verifier(name string) *jwtguard.Verifier {
 			c.Replay = dpop.NewMemoryReplayCache(1000, 1, time.Minute)
 		}
 		v = iss.Verifier(t, jwtguard.WithDPoP(c))
+	case vThrottle:
+		// 2 failures a minute per client address, on a clock that stands
+		// still, so that the 429's Retry-After is exactly 30 s; a token
+		// cache, which a throttled client's cached tokens pass.
+		clock := NewClock(time.Now())
+		v = iss.Verifier(t, jwtguard.WithClock(clock.Now), jwtguard.WithCache(100, time.Hour),
+			jwtguard.WithThrottling(throttle.Config{Failures: 2, Window: time.Minute}))
 	case vKeysDown:
 		// Not iss.Verifier: that one waits for keys that never come.
 		dv, err := jwtguard.New(jwtguard.WithIssuer(f.down.URL(), jwtguard.Discovery()), jwtguard.WithAudience(DefaultAudience),
@@ -304,13 +318,15 @@ type row struct {
 	cookies  []string // values of cookies named cookieName
 	header   map[string]string
 	cert     *x509.Certificate // the TLS client certificate presented (nil: none)
+	remote   string            // the request's RemoteAddr ("" is httptest's 192.0.2.1:1234)
 	respHdr  string            // a response header that must be present
 
-	status    int
-	challenge string // exact WWW-Authenticate ("" = must be absent)
-	body      string // JSON body "error"
-	claim     string // JSON body "claim"
-	retry     bool   // Retry-After must be sent (and only then)
+	status     int
+	challenge  string // exact WWW-Authenticate ("" = must be absent)
+	body       string // JSON body "error"
+	claim      string // JSON body "claim"
+	retry      bool   // Retry-After must be sent (and only then)
+	retryAfter string // its value ("" is "5", the 503s' and the DPoP quota's)
 
 	sub        string // subject seen by the handler (200)
 	wantClaims bool   // the handler sees claims (200)
@@ -355,6 +371,7 @@ func conformanceRows(f *fixtures) []row {
 		return c + `, ` + dpopAlgs
 	}
 	certBound := iss.Mint(Claims{"sub": "carol"}, WithCertificateBinding(mine))
+	cached := iss.Mint(Claims{"sub": "erin"}) // the throttled client's cached token
 	const pop = "the token is bound to a key or certificate the request does not prove"
 
 	return []row{
@@ -551,6 +568,30 @@ func conformanceRows(f *fixtures) []row {
 		{name: "DPoP key within its quota", verifier: vDPoPQuota, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: proof(), status: 200, sub: "dave", wantClaims: true},
 		{name: "DPoP key past its quota", err: jwtguard.ErrThrottled, verifier: vDPoPQuota, path: routeProtected, auth: []string{"DPoP " + dpopBound}, header: proof(),
 			status: 429, body: "too_many_requests", retry: true},
+
+		// Throttling failed authentications (WithThrottling: 2 failures a
+		// minute per client address). In order: one client goes over the
+		// limit; its further requests with a token get 429 before any
+		// signature work, except a token in the verified-token cache;
+		// other clients are not slowed.
+		{name: "throttling: a valid token, now cached", verifier: vThrottle, remote: throttledClient, path: routeProtected, auth: bearer(cached),
+			status: 200, sub: "erin", wantClaims: true},
+		{name: "throttling: failure 1", err: jwtguard.ErrTokenExpired, verifier: vThrottle, remote: throttledClient, path: routeProtected, auth: bearer(iss.Expired()),
+			status: 401, challenge: invalid("token is expired"), body: "invalid_token"},
+		{name: "throttling: failure 2", err: jwtguard.ErrInvalidSignature, verifier: vThrottle, remote: throttledClient, path: routeProtected, auth: bearer(iss.TamperedSignature()),
+			status: 401, challenge: invalid(unverified), body: "invalid_token"},
+		{name: "throttling: over the limit, refused before the signature is checked", err: jwtguard.ErrThrottled, verifier: vThrottle, remote: throttledClient,
+			path: routeProtected, auth: bearer(iss.TamperedSignature()), status: 429, body: "too_many_requests", retry: true, retryAfter: "30"},
+		{name: "throttling: a valid token not in the cache is refused too", err: jwtguard.ErrThrottled, verifier: vThrottle, remote: throttledClient,
+			path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "frank"})), status: 429, body: "too_many_requests", retry: true, retryAfter: "30"},
+		{name: "throttling: the cached valid token passes", verifier: vThrottle, remote: throttledClient, path: routeProtected, auth: bearer(cached),
+			status: 200, sub: "erin", wantClaims: true},
+		{name: "throttling: no token is never throttled", err: jwtguard.ErrNoToken, verifier: vThrottle, remote: throttledClient, path: routeProtected,
+			status: 401, challenge: noToken, body: "unauthorized"},
+		{name: "throttling: another client's valid token passes", verifier: vThrottle, remote: otherClient, path: routeProtected, auth: bearer(iss.Mint(Claims{"sub": "grace"})),
+			status: 200, sub: "grace", wantClaims: true},
+		{name: "throttling: another client's bad token is judged", err: jwtguard.ErrTokenExpired, verifier: vThrottle, remote: otherClient, path: routeProtected,
+			auth: bearer(iss.Expired()), status: 401, challenge: invalid("token is expired"), body: "invalid_token"},
 	}
 }
 
@@ -572,6 +613,9 @@ func (r *row) request() *http.Request {
 	}
 	if r.cert != nil {
 		req.TLS = &tls.ConnectionState{HandshakeComplete: true, PeerCertificates: []*x509.Certificate{r.cert}}
+	}
+	if r.remote != "" {
+		req.RemoteAddr = r.remote
 	}
 	return req
 }
@@ -622,9 +666,11 @@ func checkRows(t *testing.T, rows []row) {
 // returns your adapter's handler for a verifier, serving [Routes]. The
 // suite proves the same statuses, WWW-Authenticate challenges,
 // Retry-After headers and JSON error bodies as every other adapter, claims
-// in context, policy results, optional credentials, skipper behaviour and
+// in context, policy results, optional credentials, skipper behaviour,
 // CORS preflights (authenticated by default, answered by WithPreflight's
-// handler when the adapter is given one).
+// handler when the adapter is given one) and the throttling of failed
+// authentications (429 for a client over its limit, keyed on the request's
+// RemoteAddr, which the adapter must pass on).
 // Every sentinel error of jwtguard is triggered by at least one real
 // request through the adapter, with the verifier configuration it needs (a
 // cookie extractor, issuer entries with token-type, client, required-claim
@@ -694,8 +740,9 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, r *row) {
 	if got := rec.Header().Get("WWW-Authenticate"); got != r.challenge {
 		t.Fatalf("WWW-Authenticate %q, want %q", got, r.challenge)
 	}
-	if got := rec.Header().Get("Retry-After"); (got != "") != r.retry || (r.retry && got != "5") {
-		t.Fatalf("Retry-After %q, want it %s", got, map[bool]string{true: `"5"`, false: "absent"}[r.retry])
+	wantRetry := cmp.Or(r.retryAfter, "5")
+	if got := rec.Header().Get("Retry-After"); (got != "") != r.retry || (r.retry && got != wantRetry) {
+		t.Fatalf("Retry-After %q, want it %s", got, map[bool]string{true: strconv.Quote(wantRetry), false: "absent"}[r.retry])
 	}
 	if r.respHdr != "" && rec.Header().Get(r.respHdr) == "" {
 		t.Fatalf("no %s header", r.respHdr)

@@ -50,7 +50,7 @@ func NewDPoPReplayCache(client redis.UniversalClient, opts ...Option) (*DPoPRepl
 	}
 	c := config{Settings: revoke.Defaults(), prefix: DefaultKeyPrefix, timeout: DefaultTimeout,
 		perKey: dpop.DefaultProofsPerKey, window: dpop.DefaultProofLifetime}
-	if err := c.apply(opts, storeOnly, "New"); err != nil {
+	if err := c.apply(opts, "NewDPoPReplayCache"); err != nil {
 		return nil, err
 	}
 	return &DPoPReplayCache{client: client, where: where(client), prefix: c.prefix, timeout: c.timeout,

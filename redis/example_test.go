@@ -6,7 +6,9 @@ import (
 
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/dpop"
+	"github.com/jwtguard/jwtguard/forwarded"
 	redisstore "github.com/jwtguard/jwtguard/redis"
+	"github.com/jwtguard/jwtguard/throttle"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -77,6 +79,41 @@ func ExampleNewDPoPReplayCache() {
 			Origins: []string{"https://api.example.com"},
 			Replay:  replay,
 		}),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+}
+
+// A fleet of instances throttles failed authentications together: a
+// client that fails at one instance is throttled at all, and no request
+// waits on Redis (failures are counted in the background, verdicts held
+// in memory). Behind a proxy, WithTrustedProxies gives each client its
+// own address. (Not run: it needs a Redis.)
+func ExampleNewThrottleStore() {
+	client := redis.NewClient(&redis.Options{
+		Addr:                  "127.0.0.1:6379",
+		DialTimeout:           300 * time.Millisecond,
+		ReadTimeout:           300 * time.Millisecond,
+		WriteTimeout:          300 * time.Millisecond,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            1,
+		DialerRetries:         1,
+	})
+	counts, err := redisstore.NewThrottleStore(client, redisstore.WithKeyPrefix("myapi:"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer counts.Close()
+	v, err := jwtguard.New(
+		jwtguard.WithIssuer("https://login.example.com/",
+			jwtguard.JWKS("https://login.example.com/.well-known/jwks.json")),
+		jwtguard.WithAudience("https://api.example.com"),
+		jwtguard.WithAlgorithms("ES256"),
+		jwtguard.WithCache(100_000, 5*time.Minute),
+		jwtguard.WithTrustedProxies(forwarded.Config{Proxies: []string{"10.0.0.0/8"}, ClientAddress: true}),
+		jwtguard.WithThrottling(throttle.Config{Store: counts}), // 100 failures a minute per client
 	)
 	if err != nil {
 		log.Fatal(err)

@@ -14,11 +14,12 @@ const DefaultKeyPrefix = "jwtguard:"
 // DefaultTimeout bounds each call to Redis.
 const DefaultTimeout = time.Second
 
-// Option configures a [Store] ([New]) or a [DPoPReplayCache]
-// ([NewDPoPReplayCache]). [WithKeyPrefix], [WithTimeout] and [WithClock]
-// apply to both; [WithProofQuota] to the replay cache only; the others to
-// the Store only. Every option is single-valued: giving one twice, or to
-// the constructor it does not apply to, makes it fail with an error naming
+// Option configures a [Store] ([New]), a [DPoPReplayCache]
+// ([NewDPoPReplayCache]) or a [ThrottleStore] ([NewThrottleStore]).
+// [WithKeyPrefix], [WithTimeout] and [WithClock] apply to all three;
+// [WithProofQuota] to the replay cache only; the others to the Store
+// only. Every option is single-valued: giving one twice, or to a
+// constructor it does not apply to, makes it fail with an error naming
 // the option.
 type Option func(*config) error
 
@@ -32,15 +33,19 @@ type config struct {
 	window    time.Duration // WithProofQuota
 }
 
-// Options of one constructor only: each constructor refuses the other's.
-var (
-	storeOnly = []string{"WithGrace", "WithSkew", "WithMaxTokenLifetime", "WithLocalCache"}
-	dpopOnly  = []string{"WithProofQuota"}
-)
+// onlyFor lists the options of one constructor only: every other
+// constructor refuses them. Options not listed apply to all.
+var onlyFor = []struct{ option, constructor string }{
+	{"WithGrace", "New"},
+	{"WithSkew", "New"},
+	{"WithMaxTokenLifetime", "New"},
+	{"WithLocalCache", "New"},
+	{"WithProofQuota", "NewDPoPReplayCache"},
+}
 
-// apply applies opts to c and refuses those listed in foreign, which
-// belong to the other constructor, named by other.
-func (c *config) apply(opts []Option, foreign []string, other string) error {
+// apply applies opts to c for constructor and refuses the options that
+// belong to another constructor.
+func (c *config) apply(opts []Option, constructor string) error {
 	for _, o := range opts {
 		if o == nil {
 			return errors.New("redisstore: nil Option")
@@ -49,9 +54,9 @@ func (c *config) apply(opts []Option, foreign []string, other string) error {
 			return fmt.Errorf("redisstore: %w", err)
 		}
 	}
-	for _, name := range foreign {
-		if c.Given(name) {
-			return fmt.Errorf("redisstore: %s applies to %s only", name, other)
+	for _, o := range onlyFor {
+		if o.constructor != constructor && c.Given(o.option) {
+			return fmt.Errorf("redisstore: %s applies to %s only", o.option, o.constructor)
 		}
 	}
 	return nil
@@ -141,7 +146,8 @@ func WithLocalCache(ttl time.Duration, size int) Option {
 
 // WithClock sets the time source (default time.Now), for tests. Entry
 // lifetimes in Redis use it too: a DPoP proof's entry expires (PX) at its
-// until time by this clock.
+// until time by this clock. A [ThrottleStore] dates its local verdicts
+// with it (its counts in Redis use the Redis server's clock).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error { return c.SetClock(now) }
 }

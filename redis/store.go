@@ -54,7 +54,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		return nil, errors.New("redisstore: nil client")
 	}
 	c := config{Settings: revoke.Defaults(), prefix: DefaultKeyPrefix, timeout: DefaultTimeout}
-	if err := c.apply(opts, dpopOnly, "NewDPoPReplayCache"); err != nil {
+	if err := c.apply(opts, "New"); err != nil {
 		return nil, err
 	}
 	s := &Store{client: client, where: where(client), prefix: c.prefix, timeout: c.timeout, settings: c.Settings}

@@ -121,6 +121,9 @@ long go test -race -count=1 ./...
 step "memory bound of the token cache at full size (1,000,000 tokens; -race runs a reduced count)"
 long go test -count=1 -run '^TestCacheMemoryBound$' .
 
+step "memory bound of the throttle's memory store (1,000,000 client keys; -race runs a reduced count)"
+long go test -count=1 -run '^TestMemoryStoreBound$' ./throttle
+
 if [ -f bench/go.mod ]; then
   step "bench module (vet + one iteration of every benchmark)"
   (cd bench && long go vet ./... && long go test -count=1 -run . -bench . -benchtime 1x ./... >/dev/null)

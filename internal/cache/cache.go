@@ -79,6 +79,16 @@ func (m *Map[V]) Get(key string, now time.Time) (V, bool) {
 	return e.v, true
 }
 
+// Peek reports whether key holds an entry that has not expired at now,
+// changing nothing (Get removes an expired entry).
+func (m *Map[V]) Peek(key string, now time.Time) bool {
+	s := m.shard(key)
+	s.mu.RLock()
+	e, ok := s.m[key]
+	s.mu.RUnlock()
+	return ok && now.Before(e.until)
+}
+
 // Put stores v for key until the given time, evicting an arbitrary entry of
 // the key's shard when it is full. The key is cloned: it may be a slice of a
 // larger string (a whole Cookie header) that must not stay in memory.
