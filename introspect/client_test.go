@@ -27,7 +27,13 @@ const (
 // enabled and a Client for it.
 func issuerClient(t *testing.T, auth introspect.ClientAuth, opts ...introspect.Option) (*jwtguardtest.Issuer, *introspect.Client) {
 	t.Helper()
-	iss := jwtguardtest.NewIssuer(t)
+	return clientOf(t, jwtguardtest.NewIssuer(t), auth, opts...)
+}
+
+// clientOf enables the introspection endpoint of iss and returns iss with a
+// Client for it.
+func clientOf(t *testing.T, iss *jwtguardtest.Issuer, auth introspect.ClientAuth, opts ...introspect.Option) (*jwtguardtest.Issuer, *introspect.Client) {
+	t.Helper()
 	endpoint := iss.EnableIntrospection(testClient, testSecret)
 	if auth == nil {
 		auth = introspect.ClientSecretBasic(testClient, testSecret)
@@ -110,7 +116,10 @@ func TestIntrospectInactive(t *testing.T) {
 
 // TestIntrospectCacheBounds: a deactivation at the server is seen once the
 // positive TTL has passed, never later than the answer's exp, an inactive
-// answer is reused for the negative TTL, and WithCache sets both.
+// answer is reused for the negative TTL, and WithCache sets both. The
+// issuer mints and judges exp on the client's clock: on the real clock it
+// would find the short-lived token expired whenever the test runs slower
+// than its 3 s lifetime.
 func TestIntrospectCacheBounds(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -128,7 +137,7 @@ func TestIntrospectCacheBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clk := jwtguardtest.NewClock(time.Now())
-			iss, c := issuerClient(t, nil, append(tc.opts, introspect.WithClock(clk.Now))...)
+			iss, c := clientOf(t, jwtguardtest.NewIssuer(t, jwtguardtest.WithClock(clk.Now)), nil, append(tc.opts, introspect.WithClock(clk.Now))...)
 			ctx := context.Background()
 			check := func(tok string, want bool, what string) {
 				t.Helper()
