@@ -371,8 +371,11 @@ func TestItem6LocalhostNameMustDialLoopback(t *testing.T) {
 		t.Fatal(err) // a *.localhost name is allowed: the dial check decides
 	}
 	t.Cleanup(s.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
+	// Wait for the first fetch to end (a fixed wait could end first on a
+	// loaded machine, with no error yet to check).
+	waitFor(t, "the first fetch", func() bool { return s.LastError() != nil || hasKid(s, "a") })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
 	if err := s.Ready(ctx); err == nil {
 		t.Fatal("keys loaded over plain http from a non-loopback address reached through a *.localhost name")
 	}
