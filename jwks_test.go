@@ -814,9 +814,16 @@ func TestJWKSInsecureURLs(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = v.Close() })
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		defer cancel()
-		if err := v.Ready(ctx); !errors.Is(err, jwtguard.ErrKeysUnavailable) || !strings.Contains(err.Error(), "jwks_uri") {
+		// Ready names the last fetch's error once a fetch has ended: poll
+		// with a cancelled context (a fixed wait could end first on a
+		// loaded machine, with no fetch error to name yet).
+		waitFor(t, "Ready to name jwks_uri", func() bool {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			err = v.Ready(ctx)
+			return err == nil || strings.Contains(err.Error(), "jwks_uri")
+		})
+		if !errors.Is(err, jwtguard.ErrKeysUnavailable) || !strings.Contains(err.Error(), "jwks_uri") {
 			t.Fatalf("Ready = %v, want ErrKeysUnavailable naming jwks_uri", err)
 		}
 	})
