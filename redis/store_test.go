@@ -366,15 +366,43 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 	}
 }
 
+// TestEntriesExpire: an entry lives in Redis until the token it revokes
+// could no longer be accepted (exp, or the subject revocation's end, on the
+// store's clock), and Redis drops it on its own; an already expired token
+// is not written. Redis expires keys on the real clock, so instead of
+// checking a 300 ms entry before and after a fixed wait (a loaded machine
+// could spend the 300 ms between writing and reading it), the test watches
+// Redis's own expiry events for the short entries and checks a long-lived
+// entry while it lives.
 func TestEntriesExpire(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
+	if err := client.ConfigSet(ctx, "notify-keyspace-events", "Ex").Err(); err != nil {
+		t.Fatal(err)
+	}
+	expired := client.Subscribe(ctx, "__keyevent@0__:expired")
+	t.Cleanup(func() { _ = expired.Close() })
+	if _, err := expired.Receive(ctx); err != nil { // the subscription is confirmed
+		t.Fatal(err)
+	}
+	events := expired.Channel()
+
 	clk := jwtguardtest.NewClock(time.Now())
 	s := newStore(t, client, redisstore.WithClock(clk.Now), redisstore.WithGrace(0), redisstore.WithSkew(0), redisstore.WithMaxTokenLifetime(time.Millisecond))
-	// A token that expires 300 ms from the store's clock: Redis drops the
-	// key on its own.
+	// An entry lives until the token's exp (grace 0): an hour here.
+	if err := s.RevokeToken(ctx, issuer, "long", clk.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := client.PTTL(ctx, jtiKey("long")).Val(); ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Fatalf("jti key TTL %s, want the hour until the token's exp", ttl)
+	}
+	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "long"}); !ok || err != nil {
+		t.Fatalf("not revoked before expiry: %v, %v", ok, err)
+	}
+	// Tokens that expire 300 ms from the store's clock: Redis drops their
+	// keys on its own.
 	if err := s.RevokeToken(ctx, issuer, "short", clk.Now().Add(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
@@ -388,13 +416,24 @@ func TestEntriesExpire(t *testing.T) {
 	if n := client.Exists(ctx, jtiKey("old")).Val(); n != 0 {
 		t.Fatal("an expired token was written")
 	}
-	if ok, _ := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "short"}); !ok {
-		t.Fatal("not revoked before expiry")
+	want := map[string]bool{jtiKey("short"): true, subKey("sub"): true}
+	timeout := time.After(10 * time.Second) // a liveness bound: Redis expires keys within about 100 ms
+	for len(want) > 0 {
+		select {
+		case m := <-events:
+			if m.Payload == jtiKey("long") {
+				t.Fatal("the long-lived entry expired")
+			}
+			delete(want, m.Payload)
+		case <-timeout:
+			t.Fatalf("Redis never expired %v", want)
+		}
 	}
-	eventually(t, "jti key expiry", func() bool { return client.Exists(ctx, jtiKey("short")).Val() == 0 })
-	eventually(t, "subject key expiry", func() bool { return client.Exists(ctx, subKey("sub")).Val() == 0 })
 	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "short", Subject: "sub"}); ok || err != nil {
 		t.Fatalf("after expiry: %v, %v", ok, err)
+	}
+	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "long"}); !ok || err != nil {
+		t.Fatalf("the long-lived entry after the short ones expired: %v, %v", ok, err)
 	}
 }
 
