@@ -28,15 +28,23 @@ func (discardLogger) Printf(context.Context, string, ...any) {}
 
 func init() { redis.SetLogger(discardLogger{}) }
 
-// newClient returns a client with the short timeouts the package
-// documentation recommends.
+// redisTimeout bounds each Redis call of the tests. The package
+// documentation recommends 300 ms (client) and 1 s (the store's
+// WithTimeout) for production; the tests assert outcomes, not latency, and
+// on a loaded machine redis-server can go unscheduled for longer than
+// that. Their outages are a killed server or a closed port, refused at
+// once whatever the timeout.
+const redisTimeout = 10 * time.Second
+
+// newClient returns a client with the options the package documentation
+// recommends, but generous timeouts (redisTimeout).
 func newClient(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{
 		Addr:                  addr,
-		DialTimeout:           300 * time.Millisecond,
-		ReadTimeout:           300 * time.Millisecond,
-		WriteTimeout:          300 * time.Millisecond,
+		DialTimeout:           redisTimeout,
+		ReadTimeout:           redisTimeout,
+		WriteTimeout:          redisTimeout,
 		ContextTimeoutEnabled: true,
 		MaxRetries:            1,
 		DialerRetries:         1,
@@ -45,9 +53,11 @@ func newClient(t testing.TB, addr string) *redis.Client {
 	return c
 }
 
+// newStore returns a store on c with opts (which must not hold
+// WithTimeout: the store's timeout is redisTimeout).
 func newStore(t testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
-	s, err := redisstore.New(c, opts...)
+	s, err := redisstore.New(c, append([]redisstore.Option{redisstore.WithTimeout(redisTimeout)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
