@@ -316,15 +316,21 @@ func (m *miTenants) remove(iss string) {
 	delete(m.allowed, iss)
 }
 
+// TestIssuerResolver runs the verifier and the issuers on a clock that
+// stays put: the probation budget counts new issuers per minute of the
+// verifier's clock, and on the real clock a run slower than a minute would
+// open a new budget before the case that must find it spent.
 func TestIssuerResolver(t *testing.T) {
 	t.Parallel()
-	static := jwtguardtest.NewIssuer(t) // listed in Trust
-	t1 := jwtguardtest.NewIssuer(t)     // allowed tenant, discovery
-	t2 := jwtguardtest.NewIssuer(t)     // allowed tenant, JWKS URL, own audience
-	t3 := jwtguardtest.NewIssuer(t)     // allowed by the resolver, but beyond the probation budget
-	evil, evilHits := miCounter(t)      // not allowed
-	liar, liarHits := miCounter(t)      // resolver returns another issuer's entry for it
-	broken, brokenHits := miCounter(t)  // resolver returns an invalid entry for it
+	clk := jwtguardtest.NewClock(time.Now())
+	onClk := jwtguardtest.WithClock(clk.Now)
+	static := jwtguardtest.NewIssuer(t, onClk) // listed in Trust
+	t1 := jwtguardtest.NewIssuer(t, onClk)     // allowed tenant, discovery
+	t2 := jwtguardtest.NewIssuer(t, onClk)     // allowed tenant, JWKS URL, own audience
+	t3 := jwtguardtest.NewIssuer(t, onClk)     // allowed by the resolver, but beyond the probation budget
+	evil, evilHits := miCounter(t)             // not allowed
+	liar, liarHits := miCounter(t)             // resolver returns another issuer's entry for it
+	broken, brokenHits := miCounter(t)         // resolver returns an invalid entry for it
 	tenants := &miTenants{allowed: map[string]jwtguard.Issuer{
 		t1.URL():     {ID: t1.URL(), Keys: jwtguard.Discovery()},
 		t2.URL():     {ID: t2.URL(), Keys: jwtguard.JWKS(t2.JWKSURL()), Audiences: []string{"api-t2"}},
@@ -338,7 +344,7 @@ func TestIssuerResolver(t *testing.T) {
 	v := miNew(t,
 		jwtguard.Trust(jwtguard.Issuer{ID: static.URL(), Keys: jwtguard.Discovery()}),
 		jwtguard.WithIssuerResolver(tenants.resolve, 2),
-		jwtguard.WithAudience(jwtguardtest.DefaultAudience), miQuiet())
+		jwtguard.WithAudience(jwtguardtest.DefaultAudience), jwtguard.WithClock(clk.Now), miQuiet())
 	t3Before := miHits(t3)
 
 	cases := []struct {
@@ -396,6 +402,11 @@ func TestIssuerResolver(t *testing.T) {
 	if n := miHits(t3) - t3Before; n != 0 {
 		t.Errorf("issuer beyond the probation budget got %d requests", n)
 	}
+	// The budget counts minutes of the verifier's clock (WithClock): one
+	// minute later the third tenant is admitted.
+	clk.Advance(time.Minute)
+	cl, err := v.Verify(context.Background(), t3.Mint(nil))
+	miWant(t, cl, err)
 }
 
 // TestIssuerResolverConcurrent: concurrent first tokens of a new issuer

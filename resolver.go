@@ -17,6 +17,7 @@ type resolverTable struct {
 	resolve      IssuerResolver
 	build        func(is Issuer, option string, static bool) (*entry, error)
 	firstLoad    time.Duration
+	now          func() time.Time // the verifier's clock (WithClock): the budget's minutes
 	maxProven    int
 	maxProbation int
 
@@ -29,12 +30,12 @@ type resolverTable struct {
 	closed      bool
 }
 
-func newResolverTable(resolve IssuerResolver, maxIssuers int, firstLoad time.Duration, build func(Issuer, string, bool) (*entry, error)) *resolverTable {
+func newResolverTable(resolve IssuerResolver, maxIssuers int, firstLoad time.Duration, now func() time.Time, build func(Issuer, string, bool) (*entry, error)) *resolverTable {
 	if firstLoad <= 0 {
 		firstLoad = defaultFetchTimeout
 	}
 	return &resolverTable{
-		resolve: resolve, firstLoad: firstLoad, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), build: build,
+		resolve: resolve, firstLoad: firstLoad, now: now, maxProven: maxIssuers, maxProbation: max(2, maxIssuers/4), build: build,
 		entries: map[string]*entry{},
 	}
 }
@@ -75,7 +76,7 @@ func (r *resolverTable) admit(iss string, is Issuer, fp string) (*entry, error) 
 	if r.closed {
 		return nil, newError(ErrKeysUnavailable, "the verifier is closed")
 	}
-	now := time.Now()
+	now := r.now()
 	if now.Sub(r.budgetStart) >= time.Minute {
 		r.budgetStart, r.budgetUsed = now, 0
 	}

@@ -106,7 +106,7 @@ func newTrustTable(cfg *config, sources *sourceSet, maxSize int, checkOnly bool)
 		case cfg.resolverMax <= 0:
 			fail(optErr("WithIssuerResolver", "maxIssuers must be positive, got %d", cfg.resolverMax))
 		default:
-			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, t.build)
+			t.resolver = newResolverTable(cfg.resolver, cfg.resolverMax, cfg.remote.FetchTimeout, sources.now, t.build)
 		}
 	}
 	if len(errs) > 0 {
