@@ -131,13 +131,16 @@ func TestIntrospectionInactive(t *testing.T) {
 
 // TestIntrospectionExpiredButCachedActive: the client may hold an active
 // answer (its cache runs on its own clock); the verifier still checks the
-// answer's exp on its clock, with its leeway.
+// answer's exp on its clock, with its leeway. The authorization server and
+// the client share a clock that stays put, so neither the server's exp
+// check nor the client's cache expiry depends on how long the test takes.
 func TestIntrospectionExpiredButCachedActive(t *testing.T) {
 	t.Parallel()
-	iss := jwtguardtest.NewIssuer(t)
-	clk := jwtguardtest.NewClock(time.Now())
-	v := introVerifier(t, iss, jwtguard.Issuer{}, nil, nil, jwtguard.WithClock(clk.Now))
-	tok := iss.MintOpaque(jwtguardtest.Claims{"exp": time.Now().Add(20 * time.Second).Unix()})
+	start := time.Now()
+	asClk, clk := jwtguardtest.NewClock(start), jwtguardtest.NewClock(start)
+	iss := jwtguardtest.NewIssuer(t, jwtguardtest.WithIssuerClock(asClk.Now))
+	v := introVerifier(t, iss, jwtguard.Issuer{}, nil, []introspect.Option{introspect.WithClock(asClk.Now)}, jwtguard.WithClock(clk.Now))
+	tok := iss.MintOpaque(jwtguardtest.Claims{"exp": start.Add(20 * time.Second).Unix()})
 	_, err := v.Verify(context.Background(), tok)
 	checkErr(t, err, nil)
 	hits := iss.IntrospectionHits()

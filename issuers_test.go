@@ -316,6 +316,9 @@ func (m *miTenants) remove(iss string) {
 	delete(m.allowed, iss)
 }
 
+// TestIssuerResolver: static and resolved issuers side by side, the
+// resolver asked for every token, unusable answers refused, entries and
+// their keys kept.
 func TestIssuerResolver(t *testing.T) {
 	t.Parallel()
 	static := jwtguardtest.NewIssuer(t) // listed in Trust

@@ -7,57 +7,64 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jwtguard/jwtguard/introspect"
 )
 
 // TestIntrospectSharedRequest: concurrent lookups of one new token cause
-// one request, not one each, and every caller gets the answer.
+// one request, not one each, and every caller gets the answer. It runs in a
+// testing/synctest bubble with an in-memory endpoint, so synctest.Wait
+// proves every caller is waiting before the answer comes (a sleep on the
+// real clock could release the answer before a slow caller asked, and that
+// caller would then find it cached).
 func TestIntrospectSharedRequest(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	var hits atomic.Int64
-	exp := time.Now().Add(time.Hour).Unix()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		<-release
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"active":true,"sub":"u","exp":%d}`, exp)
-	}))
-	defer srv.Close()
-	c, err := introspect.New(srv.URL, introspect.ClientSecretBasic("c", "s"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 10
-	type result struct {
-		active bool
-		sub    string
-		err    error
-	}
-	results := make(chan result, n)
-	for range n {
-		go func() {
-			active, answer, err := c.Introspect(context.Background(), "shared-opaque-token", false)
-			results <- result{active, member(t, answer, "sub"), err}
-		}()
-	}
-	for hits.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	// Give the other callers time to pile up behind the first request (a
-	// shorter wait can only hide a failure, never cause one).
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	for range n {
-		if r := <-results; r.err != nil || !r.active || r.sub != "u" {
-			t.Fatalf("%+v", r)
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var hits atomic.Int64
+		exp := time.Now().Add(time.Hour).Unix()
+		endpoint := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			<-release
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"active":true,"sub":"u","exp":%d}`, exp)
+		})
+		c, err := introspect.New("https://as.test/introspect", introspect.ClientSecretBasic("c", "s"),
+			introspect.WithHTTPClient(&http.Client{Transport: memTransport{endpoint}}))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if got := hits.Load(); got != 1 {
-		t.Fatalf("%d requests for one token, want 1", got)
-	}
+		const n = 10
+		type result struct {
+			active bool
+			sub    string
+			err    error
+		}
+		results := make(chan result, n)
+		for range n {
+			go func() {
+				active, answer, err := c.Introspect(context.Background(), "shared-opaque-token", false)
+				results <- result{active, member(t, answer, "sub"), err}
+			}()
+		}
+		// Every caller is blocked: one in the request, the others waiting
+		// for its answer.
+		synctest.Wait()
+		if got := hits.Load(); got != 1 {
+			t.Fatalf("%d requests in flight for one token, want 1", got)
+		}
+		close(release)
+		for range n {
+			if r := <-results; r.err != nil || !r.active || r.sub != "u" {
+				t.Fatalf("%+v", r)
+			}
+		}
+		if got := hits.Load(); got != 1 {
+			t.Fatalf("%d requests for one token, want 1", got)
+		}
+	})
 }
 
 // TestIntrospectWaiterContext: a caller waiting for another caller's request

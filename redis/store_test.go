@@ -28,15 +28,23 @@ func (discardLogger) Printf(context.Context, string, ...any) {}
 
 func init() { redis.SetLogger(discardLogger{}) }
 
-// newClient returns a client with the short timeouts the package
-// documentation recommends.
+// redisTimeout bounds each Redis call of the tests. The package
+// documentation recommends 300 ms (client) and 1 s (the store's
+// WithTimeout) for production; the tests assert outcomes, not latency, and
+// on a loaded machine redis-server can go unscheduled for longer than
+// that. Their outages are a killed server or a closed port, refused at
+// once whatever the timeout.
+const redisTimeout = 10 * time.Second
+
+// newClient returns a client with the options the package documentation
+// recommends, but generous timeouts (redisTimeout).
 func newClient(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{
 		Addr:                  addr,
-		DialTimeout:           300 * time.Millisecond,
-		ReadTimeout:           300 * time.Millisecond,
-		WriteTimeout:          300 * time.Millisecond,
+		DialTimeout:           redisTimeout,
+		ReadTimeout:           redisTimeout,
+		WriteTimeout:          redisTimeout,
 		ContextTimeoutEnabled: true,
 		MaxRetries:            1,
 		DialerRetries:         1,
@@ -45,9 +53,11 @@ func newClient(t testing.TB, addr string) *redis.Client {
 	return c
 }
 
+// newStore returns a store on c with opts (which must not hold
+// WithTimeout: the store's timeout is redisTimeout).
 func newStore(t testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
-	s, err := redisstore.New(c, opts...)
+	s, err := redisstore.New(c, append([]redisstore.Option{redisstore.WithTimeout(redisTimeout)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,24 +288,32 @@ func TestRevokeSubjectIssuerSkew(t *testing.T) {
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
 	t0 := time.Now().Truncate(time.Second)
+	// The stores' clock stays at t0, the revocation time: the entry's TTL
+	// is then exactly lifetime + skew + grace when written, however long
+	// the subtests before took.
+	clk := jwtguardtest.NewClock(t0)
 	for _, cached := range []bool{false, true} {
 		for _, skew := range []time.Duration{0, 2 * time.Minute} { // 0: the default, 30 s
 			name := fmt.Sprintf("cache=%v/skew=%s", cached, skew)
 			t.Run(name, func(t *testing.T) {
 				prefix := "skew:" + name + ":"
-				var opts []redisstore.Option
+				opts := []redisstore.Option{redisstore.WithClock(clk.Now)}
 				want := 30 * time.Second
 				if skew != 0 {
 					opts = append(opts, redisstore.WithSkew(skew))
 					want = skew
 				}
 				s := modeStore(t, client, prefix, cached, opts...)
+				written := time.Now()
 				if err := s.RevokeSubject(ctx, issuer, "alice", t0); err != nil {
 					t.Fatal(err)
 				}
-				// The entry outlives the skew as well as the lifetime and grace.
-				if ttl := client.PTTL(ctx, prefix+"sub:26:"+issuer+":alice").Val(); ttl < 24*time.Hour+want+5*time.Minute-5*time.Second {
-					t.Errorf("subject key TTL %s", ttl)
+				// The entry outlives the skew as well as the lifetime and
+				// grace. Redis counts its TTL down on the real clock from the
+				// write, so at most the time since then is gone.
+				full := 24*time.Hour + want + 5*time.Minute
+				if ttl := client.PTTL(ctx, prefix+"sub:26:"+issuer+":alice").Val(); ttl > full || ttl < full-time.Since(written)-time.Millisecond {
+					t.Errorf("subject key TTL %s, want %s less the %s since the write", ttl, full, time.Since(written))
 				}
 				for range 2 { // the second round is answered by the cache
 					for _, tc := range []struct {
@@ -323,10 +341,12 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
 	t0 := time.Now().Truncate(time.Second)
+	clk := jwtguardtest.NewClock(t0) // the stores' clock stays at t0
 	for _, cached := range []bool{false, true} {
 		t.Run(fmt.Sprintf("cache=%v", cached), func(t *testing.T) {
 			prefix := fmt.Sprintf("t%v:", cached)
-			s := modeStore(t, client, prefix, cached)
+			s := modeStore(t, client, prefix, cached, redisstore.WithClock(clk.Now))
+			written := time.Now()
 			if err := s.RevokeToken(ctx, issuer, "j1", t0.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
@@ -359,10 +379,12 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 					}
 				}
 			}
-			// Keys carry the prefix and the right lifetimes.
-			ttl := client.PTTL(ctx, prefix+"jti:26:https://login.example.com/:j1").Val()
-			if ttl <= time.Hour || ttl > time.Hour+s.Grace()+time.Second {
-				t.Errorf("jti key TTL %s, want about exp + grace", ttl)
+			// Keys carry the prefix and the right lifetimes: the jti key
+			// lives until exp + grace on the store's clock, less the real
+			// time since the write (Redis counts down on the real clock).
+			full := time.Hour + s.Grace()
+			if ttl := client.PTTL(ctx, prefix+"jti:26:https://login.example.com/:j1").Val(); ttl > full || ttl < full-time.Since(written)-time.Millisecond {
+				t.Errorf("jti key TTL %s, want exp + grace (%s) less the %s since the write", ttl, full, time.Since(written))
 			}
 			v, err := client.Get(ctx, prefix+"sub:26:https://login.example.com/:alice").Result()
 			if err != nil || v != strconv.FormatInt(t0.UnixMicro(), 10) {
@@ -378,15 +400,43 @@ func TestRevokeAndIsRevoked(t *testing.T) {
 	}
 }
 
+// TestEntriesExpire: an entry lives in Redis until the token it revokes
+// could no longer be accepted (exp, or the subject revocation's end, on the
+// store's clock), and Redis drops it on its own; an already expired token
+// is not written. Redis expires keys on the real clock, so instead of
+// checking a 300 ms entry before and after a fixed wait (a loaded machine
+// could spend the 300 ms between writing and reading it), the test watches
+// Redis's own expiry events for the short entries and checks a long-lived
+// entry while it lives.
 func TestEntriesExpire(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	client := newClient(t, srv.Addr)
 	ctx := context.Background()
+	if err := client.ConfigSet(ctx, "notify-keyspace-events", "Ex").Err(); err != nil {
+		t.Fatal(err)
+	}
+	expired := client.Subscribe(ctx, "__keyevent@0__:expired")
+	t.Cleanup(func() { _ = expired.Close() })
+	if _, err := expired.Receive(ctx); err != nil { // the subscription is confirmed
+		t.Fatal(err)
+	}
+	events := expired.Channel()
+
 	clk := jwtguardtest.NewClock(time.Now())
 	s := newStore(t, client, redisstore.WithClock(clk.Now), redisstore.WithGrace(0), redisstore.WithSkew(0), redisstore.WithMaxTokenLifetime(time.Millisecond))
-	// A token that expires 300 ms from the store's clock: Redis drops the
-	// key on its own.
+	// An entry lives until the token's exp (grace 0): an hour here.
+	if err := s.RevokeToken(ctx, issuer, "long", clk.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := client.PTTL(ctx, jtiKey("long")).Val(); ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Fatalf("jti key TTL %s, want the hour until the token's exp", ttl)
+	}
+	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "long"}); !ok || err != nil {
+		t.Fatalf("not revoked before expiry: %v, %v", ok, err)
+	}
+	// Tokens that expire 300 ms from the store's clock: Redis drops their
+	// keys on its own.
 	if err := s.RevokeToken(ctx, issuer, "short", clk.Now().Add(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
@@ -400,13 +450,24 @@ func TestEntriesExpire(t *testing.T) {
 	if n := client.Exists(ctx, jtiKey("old")).Val(); n != 0 {
 		t.Fatal("an expired token was written")
 	}
-	if ok, _ := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "short"}); !ok {
-		t.Fatal("not revoked before expiry")
+	want := map[string]bool{jtiKey("short"): true, subKey("sub"): true}
+	timeout := time.After(10 * time.Second) // a liveness bound: Redis expires keys within about 100 ms
+	for len(want) > 0 {
+		select {
+		case m := <-events:
+			if m.Payload == jtiKey("long") {
+				t.Fatal("the long-lived entry expired")
+			}
+			delete(want, m.Payload)
+		case <-timeout:
+			t.Fatalf("Redis never expired %v", want)
+		}
 	}
-	eventually(t, "jti key expiry", func() bool { return client.Exists(ctx, jtiKey("short")).Val() == 0 })
-	eventually(t, "subject key expiry", func() bool { return client.Exists(ctx, subKey("sub")).Val() == 0 })
 	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "short", Subject: "sub"}); ok || err != nil {
 		t.Fatalf("after expiry: %v, %v", ok, err)
+	}
+	if ok, err := s.IsRevoked(ctx, &jwtguard.Claims{Issuer: issuer, ID: "long"}); !ok || err != nil {
+		t.Fatalf("the long-lived entry after the short ones expired: %v, %v", ok, err)
 	}
 }
 

@@ -26,6 +26,8 @@
 // accepted within seconds while a flood of random kids costs at most one
 // fetch per UnknownKidGap:
 //
+//   - if the set holds the kid by now (a fetch ended after the caller
+//     looked), the caller is done at once;
 //   - if a fetch is in flight, the caller waits for it and is done if the
 //     new set holds the kid (concurrent tokens of a rotation share one
 //     fetch);

@@ -251,6 +251,8 @@ func (s *Source) Close() {
 // RefreshUnknownKid is called when a token names a kid the current set
 // lacks. It waits until a fetch that may know kid has ended:
 //
+//   - if the set holds kid by now (a fetch ended after the caller looked),
+//     it returns at once;
 //   - if a fetch is in flight (it started before this call), it waits for
 //     it and returns if the set then holds kid;
 //   - then it waits for a fetch that starts after the call: it starts one if
@@ -277,6 +279,12 @@ func (s *Source) RefreshUnknownKid(ctx context.Context, kid string) {
 	}
 	s.mu.Lock()
 	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if ks := s.set.Load(); ks != nil && ks.HasKid(kid) {
+		// The caller looked at an older set: a fetch that ended since
+		// loaded kid. Another fetch would hold it for the gap for nothing.
 		s.mu.Unlock()
 		return
 	}
