@@ -4,8 +4,9 @@
 # go.mod, a package doc and an example in every public package), the
 # race-enabled test suite (attack suite, JWKS fault tests, adapter
 # conformance, Redis store against a real redis-server), the bench module's
-# own checks, and every example's -check mode. This is the command README.md
-# gives; .ci/run and the hosted workflow (.github/workflows/ci.yml) call it.
+# own checks, and every example's -check mode (an example that is a module of
+# its own is vetted too). This is the command README.md gives; .ci/run and
+# the hosted workflow (.github/workflows/ci.yml) call it.
 #
 # Servers: the Redis tests need redis-server. When it is missing, this script
 # installs it with scripts/install-redis.sh where it can (root or sudo with
@@ -91,8 +92,9 @@ go run scripts/exports.go -max 105
 
 step "module hygiene: go mod tidy changes nothing (every module of the repository)"
 # -diff prints what tidy would change and exits non-zero, leaving the files
-# as they are. Every directory holding a go.mod is checked (today the root
-# and bench/), so a nested module added later is covered.
+# as they are. Every directory holding a go.mod is checked (today the root,
+# bench/ and examples/observability/), so a nested module added later is
+# covered.
 for mod in $(find . -name go.mod -not -path '*/testdata/*' -not -path '*/vendor/*' | sort); do
   dir=$(dirname "$mod")
   if ! (cd "$dir" && go mod tidy -diff); then
@@ -130,10 +132,20 @@ if [ -f bench/go.mod ]; then
 fi
 
 step "examples -check"
+# An example with its own go.mod (examples/observability: the OpenTelemetry
+# SDK and Prometheus exporter stay out of the library's go.mod) is a nested
+# module: the root's go vet ./... does not enter it and go run cannot build
+# it from here, so it is vetted and run from its own directory.
 for dir in examples/*/; do
+  dir=${dir%/}
   [ -f "$dir/main.go" ] || continue
-  echo "-- go run ./$dir -check"
-  long go run "./$dir" -check
+  if [ -f "$dir/go.mod" ]; then
+    echo "-- (cd $dir && go vet ./... && go run . -check)"
+    (cd "$dir" && long go vet ./... && long go run . -check)
+  else
+    echo "-- go run ./$dir -check"
+    long go run "./$dir" -check
+  fi
 done
 echo "   (done in $((SECONDS - step_started)) s)"
 echo "all tests passed in $SECONDS s"
