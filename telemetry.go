@@ -68,10 +68,19 @@ type instruments struct {
 	introspectDur metric.Float64Histogram
 	dpopProofs    metric.Int64Counter
 
-	// opts caches one measurement option per attribute combination: the
-	// combinations are bounded (issuers × reasons × outcomes), and a
+	// opts caches the measurement options of each attribute combination:
+	// the combinations are bounded (issuers × reasons × outcomes), and a
 	// cached option allocates nothing per measurement.
-	opts sync.Map // attrKey → metric.MeasurementOption
+	opts sync.Map // attrKey → *measureOpts
+}
+
+// measureOpts is one attribute set as the argument lists of Add and
+// Record: passed with "...", a cached slice is not copied, where a single
+// option would be put in a new slice (which escapes into the provider's
+// interface method) on every measurement.
+type measureOpts struct {
+	add []metric.AddOption
+	rec []metric.RecordOption
 }
 
 type attrKey struct {
@@ -139,15 +148,16 @@ func newInstruments(c telemetry.Config) (*instruments, error) {
 	return in, nil
 }
 
-// option returns the cached measurement option for k, building it with
-// attrs on first use.
-func (in *instruments) option(k attrKey, attrs func() []attribute.KeyValue) metric.MeasurementOption {
+// option returns the cached measurement options for k, building them
+// with attrs on first use.
+func (in *instruments) option(k attrKey, attrs func() []attribute.KeyValue) *measureOpts {
 	if o, ok := in.opts.Load(k); ok {
-		return o.(metric.MeasurementOption)
+		return o.(*measureOpts)
 	}
 	o := metric.WithAttributeSet(attribute.NewSet(attrs()...))
-	in.opts.Store(k, o)
-	return o
+	m := &measureOpts{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
+	in.opts.Store(k, m)
+	return m
 }
 
 // issuerLabel is the jwtguard.issuer value of claims judged by ent.
@@ -219,13 +229,13 @@ func (in *instruments) end(ctx context.Context, vr *verification, c *Claims, err
 		issuer := in.issuerLabel(ent)
 		in.verifications.Add(ctx, 1, in.option(attrKey{kind: 1, issuer: issuer, a: outcome, b: reason}, func() []attribute.KeyValue {
 			return []attribute.KeyValue{attrOutcome.String(outcome), attrReason.String(reason), attrIssuer.String(issuer)}
-		}))
+		}).add...)
 	}
 	if !vr.start.IsZero() {
 		issuer := in.issuerLabel(ent)
 		in.duration.Record(ctx, time.Since(vr.start).Seconds(), in.option(attrKey{kind: 2, issuer: issuer, a: outcome, hit: vr.hit}, func() []attribute.KeyValue {
 			return []attribute.KeyValue{attrOutcome.String(outcome), attrIssuer.String(issuer), attrCacheHit.Bool(vr.hit)}
-		}))
+		}).rec...)
 	}
 	if vr.span != nil {
 		vr.span.SetAttributes(attrIssuer.String(in.issuerLabel(ent)), attrOutcome.String(outcome), attrCacheHit.Bool(vr.hit))
@@ -247,7 +257,7 @@ func (in *instruments) cacheLookup(ctx context.Context, hit bool) {
 	}
 	in.cacheLookups.Add(ctx, 1, in.option(attrKey{kind: 3, hit: hit}, func() []attribute.KeyValue {
 		return []attribute.KeyValue{attrCacheHit.Bool(hit)}
-	}))
+	}).add...)
 }
 
 // call counts one call to a store or endpoint (revocation, introspection)
@@ -257,10 +267,10 @@ func (in *instruments) call(ctx context.Context, counter metric.Int64Counter, hi
 		return []attribute.KeyValue{attrResult.String(result)}
 	})
 	if counter.Enabled(ctx) {
-		counter.Add(ctx, 1, o)
+		counter.Add(ctx, 1, o.add...)
 	}
 	if !start.IsZero() {
-		hist.Record(ctx, time.Since(start).Seconds(), o)
+		hist.Record(ctx, time.Since(start).Seconds(), o.rec...)
 	}
 }
 
@@ -309,7 +319,7 @@ func (in *instruments) dpopProof(ctx context.Context, result string) {
 	}
 	in.dpopProofs.Add(ctx, 1, in.option(attrKey{kind: 6, a: result}, func() []attribute.KeyValue {
 		return []attribute.KeyValue{attrResult.String(result)}
-	}))
+	}).add...)
 }
 
 // fetchObserver returns the internal/jwks hook of a key source labelled
@@ -332,7 +342,7 @@ func (in *instruments) fetchObserver(issuer string) jwks.Observer {
 			if in.keyFetches.Enabled(ctx) {
 				in.keyFetches.Add(ctx, 1, in.option(attrKey{kind: 7, issuer: issuer, a: kind, b: result}, func() []attribute.KeyValue {
 					return []attribute.KeyValue{attrIssuer.String(issuer), attrFetchKind.String(kind), attrFetchState.String(result)}
-				}))
+				}).add...)
 			}
 		}
 	}

@@ -284,6 +284,24 @@ func TestTelemetryNoopAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestTelemetryMetricsAllocateNothing: with the metrics SDK, the
+// measurements of a cached verification (cache lookup, verification
+// count, duration) allocate nothing either: their attribute options are
+// cached as argument lists.
+func TestTelemetryMetricsAllocateNothing(t *testing.T) {
+	idp := jwtguardtest.NewIssuer(t)
+	sdk := newTelemetrySDK(t)
+	v := idp.Verifier(t, jwtguard.WithCache(100, time.Minute), jwtguard.WithTelemetry(telemetry.Config{MeterProvider: sdk.cfg.MeterProvider}))
+	tok := idp.Mint(nil)
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(200, func() { _, _ = v.Verify(ctx, tok) }); n > 1 {
+		t.Fatalf("a cached verification allocates %v times with the metrics SDK, want 1 (the Claims copy)", n)
+	}
+}
+
 // TestTelemetryIntrospectionAndDPoP: introspection calls and DPoP proofs
 // are counted by result.
 func TestTelemetryIntrospectionAndDPoP(t *testing.T) {

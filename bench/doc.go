@@ -5,6 +5,11 @@
 // ./compare.sh OLD NEW to compare jwtguard's own benchmarks between two
 // commits with benchstat (the regression gate of performance changes).
 //
+// dpop_test.go measures a DPoP request (issue 18's budget: its parts, the
+// bearer request, and auth0/go-jwt-middleware v3, the one peer with DPoP);
+// telemetry_test.go measures Verify under the OpenTelemetry setups of
+// issue 19 (no-op default, metrics SDK, sampled tracing, both).
+//
 // migrating_test.go holds the peers' configurations MIGRATING.md starts
 // from, compiled and run against the peers to check what the guide says
 // they do.

@@ -8,6 +8,8 @@ import (
 
 	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
 	"github.com/auth0/go-jwt-middleware/v2/validator"
+	jwtmiddlewarev3 "github.com/auth0/go-jwt-middleware/v3"
+	validatorv3 "github.com/auth0/go-jwt-middleware/v3/validator"
 	"github.com/go-chi/jwtauth/v5"
 	jwtv5 "github.com/golang-jwt/jwt/v5"
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -84,6 +86,40 @@ func auth0Verify(tb testing.TB, alg string) verifyFunc {
 func auth0Middleware(tb testing.TB, alg string) http.Handler {
 	v := auth0Validator(tb, alg)
 	return jwtmiddleware.New(v.ValidateToken).CheckJWT(ok)
+}
+
+// auth0V3Validator is github.com/auth0/go-jwt-middleware/v3's validator
+// (jwx v3 inside): one pinned algorithm, iss and aud required, exp checked
+// when present, the same custom claims.
+func auth0V3Validator(tb testing.TB, alg string) *validatorv3.Validator {
+	key := fx.verifyKey(alg)
+	v, err := validatorv3.New(validatorv3.WithKeyFunc(func(context.Context) (any, error) { return key, nil }),
+		validatorv3.WithAlgorithm(validatorv3.SignatureAlgorithm(alg)), validatorv3.WithIssuer(fx.issuer),
+		validatorv3.WithAudience(fx.aud), validatorv3.WithCustomClaims(func() *auth0Claims { return &auth0Claims{} }))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// auth0V3Verify: auth0/go-jwt-middleware v3 validator.ValidateToken.
+func auth0V3Verify(tb testing.TB, alg string) verifyFunc {
+	v := auth0V3Validator(tb, alg)
+	ctx := context.Background()
+	return func(tok string) error {
+		_, err := v.ValidateToken(ctx, tok)
+		return err
+	}
+}
+
+// auth0V3Middleware is the v3 validator behind its CheckJWT middleware
+// (default DPoP mode: DPoPAllowed, so bearer tokens pass).
+func auth0V3Middleware(tb testing.TB, alg string) http.Handler {
+	m, err := jwtmiddlewarev3.New(jwtmiddlewarev3.WithValidator(auth0V3Validator(tb, alg)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m.CheckJWT(ok)
 }
 
 func jwtauthNew(alg string) *jwtauth.JWTAuth {

@@ -162,10 +162,18 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", r)
 }
 
-// isPeer tells peers from floors and jwtguard by name.
+// isPeer tells peers from floors, components and jwtguard by name.
 func isPeer(impl string) bool {
-	return !strings.HasPrefix(impl, "floor") && !strings.HasPrefix(impl, "jwtguard") && !strings.HasPrefix(impl, "baseline")
+	for _, p := range []string{"floor", "jwtguard", "baseline", "component"} {
+		if strings.HasPrefix(impl, p) {
+			return false
+		}
+	}
+	return true
 }
+
+// ownTables are the groups with a table of their own.
+var ownTables = []string{"Verify", "Middleware", "VerifyParallel", "MiddlewareParallel", "DPoP", "Telemetry"}
 
 func report(w io.Writer, res map[key]*result, order []key) {
 	// Ratios and goals use CPU ns/op when the benchmark reports it (see
@@ -227,10 +235,12 @@ func report(w io.Writer, res map[key]*result, order []key) {
 		}
 		fmt.Fprintln(w)
 	}
-	// Benchmarks outside the four groups (JWKS flood, cache comparisons).
+	dpopTable(w, res, order, ns)
+	telemetryTable(w, res, ns)
+	// Benchmarks without a table of their own (JWKS flood, cache comparisons).
 	var other []key
 	for _, k := range order {
-		if !slices.Contains([]string{"Verify", "Middleware", "VerifyParallel", "MiddlewareParallel"}, k.group) {
+		if !slices.Contains(ownTables, k.group) {
 			other = append(other, k)
 		}
 	}
@@ -318,6 +328,8 @@ func goals(w io.Writer, res map[key]*result, ns func(key) float64) {
 				name, fmtNS(warm), median(r.allocs), peerName, peer/warm, mark(peer/warm >= 50 && median(r.allocs) <= 2))
 		}
 	}
+	dpopGoals(w, ns)
+	telemetryGoals(w, res, ns)
 	base, flooded := ns(key{group: "JWKSFlood", impl: "valid only"}), ns(key{group: "JWKSFlood", impl: "valid during 10k unknown-kid flood"})
 	if base > 0 && flooded > 0 {
 		r := res[key{group: "JWKSFlood", impl: "valid during 10k unknown-kid flood"}]
@@ -327,6 +339,143 @@ func goals(w io.Writer, res map[key]*result, ns func(key) float64) {
 			mark(median(r.extra["jwks-fetches"]) <= median(r.extra["refresh-intervals"])))
 	}
 	fmt.Fprintln(w)
+}
+
+// The DPoP rows (BenchmarkDPoP in the bench module).
+const (
+	dpopVerifyCold  = "component: jwtguard Verify cold (RS256 token)"
+	dpopES256       = "component: ES256 signature check (ecdsa.Verify)"
+	dpopBearerWarm  = "jwtguard Authenticate bearer, warm"
+	dpopCold        = "jwtguard Authenticate DPoP, token cold"
+	dpopWarm        = "jwtguard Authenticate DPoP, token warm"
+	dpopNetHTTPCold = "jwtguard nethttp DPoP, token cold"
+	dpopPeer        = "auth0/go-jwt-middleware v3 CheckJWT DPoP"
+	dpopSlack       = 3000 // ns: issue 18's budget over the two signature checks
+)
+
+// dpopTable prints the DPoP group: one request with an RS256 token and an
+// ES256 proof.
+func dpopTable(w io.Writer, res map[key]*result, order []key, ns func(key) float64) {
+	var rows []key
+	for _, k := range order {
+		if k.group == "DPoP" {
+			rows = append(rows, k)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### DPoP request: RS256 token, ES256 proof, memory replay cache (one goroutine)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| implementation | wall ns/op | CPU ns/op | B/op | allocs/op | × jwtguard DPoP, token cold |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	ref := ns(key{group: "DPoP", impl: dpopCold})
+	for _, k := range rows {
+		r := res[k]
+		name := k.impl
+		if strings.HasPrefix(name, "jwtguard") {
+			name = "**" + name + "**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | %s |\n", name, fmtNS(median(r.ns)), fmtNS(median(r.extra["cpu-ns/op"])),
+			median(r.bytes), median(r.allocs), ratio(ns(k), ref))
+	}
+	fmt.Fprintln(w)
+}
+
+// dpopGoals checks issue 18's budget: a DPoP request costs at most a cold
+// token verification plus one ES256 verification plus 3 µs; with the
+// verified-token cache, at most the warm bearer request plus the same.
+func dpopGoals(w io.Writer, ns func(key) float64) {
+	d := func(impl string) float64 { return ns(key{group: "DPoP", impl: impl}) }
+	cold, warm, verify, es, bearer := d(dpopCold), d(dpopWarm), d(dpopVerifyCold), d(dpopES256), d(dpopBearerWarm)
+	if cold == 0 || verify == 0 || es == 0 {
+		return
+	}
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**NOT met**"
+	}
+	budget := verify + es + dpopSlack
+	fmt.Fprintf(w, "- DPoP request, token cold: %s ≤ cold Verify %s + ES256 check %s + 3 µs = %s (%s over the two checks; goal: %s)\n",
+		fmtNS(cold), fmtNS(verify), fmtNS(es), fmtNS(budget), fmtNS(cold-verify-es), mark(cold <= budget))
+	if warm > 0 && bearer > 0 {
+		budget := bearer + es + dpopSlack
+		fmt.Fprintf(w, "- DPoP request, token warm (WithCache): %s ≤ warm bearer request %s + ES256 check %s + 3 µs = %s (%s over them; goal: %s)\n",
+			fmtNS(warm), fmtNS(bearer), fmtNS(es), fmtNS(budget), fmtNS(warm-bearer-es), mark(warm <= budget))
+	}
+	if mw, peer := d(dpopNetHTTPCold), d(dpopPeer); mw > 0 && peer > 0 {
+		fmt.Fprintf(w, "- DPoP through the middleware, token cold: jwtguard nethttp %s, %s %s (%s)\n",
+			fmtNS(mw), dpopPeer, fmtNS(peer), ratio(mw, peer))
+	}
+}
+
+// The telemetry setups (BenchmarkTelemetry), in column order.
+var otelSetups = []string{"noop", "metrics", "spanonly", "tracing", "both"}
+
+// telemetryTable prints Verify under each OpenTelemetry setup, one row per
+// algorithm and path, CPU ns/op (allocs/op).
+func telemetryTable(w io.Writer, res map[key]*result, ns func(key) float64) {
+	type row struct{ alg, path string }
+	var rows []row
+	for _, alg := range algs {
+		for _, path := range []string{"cold", "warm"} {
+			if res[key{"Telemetry", alg, path + "/otel=noop"}] != nil {
+				rows = append(rows, row{alg, path})
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### Verify with OpenTelemetry: CPU ns/op (allocs/op) per setup")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| alg | path | noop (default) | metrics SDK | request span only | tracing (10 %) | metrics + tracing | metrics − noop | tracing − span only |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, rw := range rows {
+		cell := func(setup string) string {
+			k := key{"Telemetry", rw.alg, rw.path + "/otel=" + setup}
+			if res[k] == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%s (%.0f)", fmtNS(ns(k)), median(res[k].allocs))
+		}
+		v := func(setup string) float64 { return ns(key{"Telemetry", rw.alg, rw.path + "/otel=" + setup}) }
+		fmt.Fprintf(w, "| %s | %s |", rw.alg, rw.path)
+		for _, s := range otelSetups {
+			fmt.Fprintf(w, " %s |", cell(s))
+		}
+		fmt.Fprintf(w, " %s | %s |\n", fmtSigned(v("metrics")-v("noop")), fmtSigned(v("tracing")-v("spanonly")))
+	}
+	fmt.Fprintln(w)
+}
+
+// telemetryGoals checks issue 19's metrics budget: at most 1 µs per
+// verification over the no-op default.
+func telemetryGoals(w io.Writer, res map[key]*result, ns func(key) float64) {
+	for _, alg := range algs {
+		for _, path := range []string{"cold", "warm"} {
+			noop, metrics := ns(key{"Telemetry", alg, path + "/otel=noop"}), ns(key{"Telemetry", alg, path + "/otel=metrics"})
+			if noop == 0 || metrics == 0 {
+				continue
+			}
+			state := "met"
+			if metrics-noop > 1000 {
+				state = "**NOT met**"
+			}
+			fmt.Fprintf(w, "- %s Verify %s with the metrics SDK: %s over the no-op default (%s → %s; goal ≤ 1 µs: %s)\n",
+				alg, path, fmtSigned(metrics-noop), fmtNS(noop), fmtNS(metrics), state)
+		}
+	}
+}
+
+// fmtSigned formats a difference of ns/op with its sign.
+func fmtSigned(d float64) string {
+	if d < 0 {
+		return "−" + fmtNS(-d)
+	}
+	return "+" + fmtNS(d)
 }
 
 func cpuModel() string {
