@@ -66,7 +66,8 @@ const maxLogoutTokenAge = 5 * time.Minute
 func (v *Verifier) VerifyLogoutToken(ctx context.Context, token string, audiences ...string) (*Claims, error) {
 	var err error
 	var c *Claims
-	ctx, vr := v.tel.begin(ctx)
+	var vr verification
+	ctx = v.tel.begin(ctx, &vr)
 	vr.token = token
 	if len(audiences) == 0 || slices.Contains(audiences, "") {
 		e := newError(ErrInvalidAudience, "")

@@ -192,32 +192,35 @@ func outcomeOf(err error) (outcome, reason string) {
 
 // verification is one verification's instrumentation state.
 type verification struct {
-	start time.Time // zero when the duration is not measured
-	span  trace.Span
-	hit   bool
-	alg   string
-	token string // for the audit event's header fields
+	start   time.Time // zero when the duration is not measured
+	span    trace.Span
+	metrics bool // the meter records (asked once per verification)
+	hit     bool
+	alg     string
+	token   string // for the audit event's header fields
 }
 
-// begin starts a verification's instrumentation: the clock, when the
-// duration histogram records, and a span, when the request's span records.
-func (in *instruments) begin(ctx context.Context) (context.Context, verification) {
-	var vr verification
+// begin starts a verification's instrumentation in vr: the clock, when
+// the duration histogram records, and a span, when the request's span
+// records. With the no-op default it asks one instrument and the context.
+func (in *instruments) begin(ctx context.Context, vr *verification) context.Context {
 	if in == nil {
-		return ctx, vr
+		return ctx
 	}
-	if in.duration.Enabled(ctx) {
+	// One question to the meter per verification: with the no-op default
+	// the rest of the metric work is skipped.
+	if vr.metrics = in.verifications.Enabled(ctx); vr.metrics && in.duration.Enabled(ctx) {
 		vr.start = time.Now()
 	}
 	if trace.SpanFromContext(ctx).IsRecording() {
 		ctx, vr.span = in.tracer.Start(ctx, "jwtguard.verify", trace.WithSpanKind(trace.SpanKindInternal))
 	}
-	return ctx, vr
+	return ctx
 }
 
 // end records a verification's outcome.
 func (in *instruments) end(ctx context.Context, vr *verification, c *Claims, err error) {
-	if in == nil {
+	if in == nil || (!vr.metrics && vr.span == nil) {
 		return
 	}
 	var ent *entryName
@@ -225,7 +228,7 @@ func (in *instruments) end(ctx context.Context, vr *verification, c *Claims, err
 		ent = c.ent
 	}
 	outcome, reason := outcomeOf(err)
-	if in.verifications.Enabled(ctx) {
+	if vr.metrics {
 		issuer := in.issuerLabel(ent)
 		in.verifications.Add(ctx, 1, in.option(attrKey{kind: 1, issuer: issuer, a: outcome, b: reason}, func() []attribute.KeyValue {
 			return []attribute.KeyValue{attrOutcome.String(outcome), attrReason.String(reason), attrIssuer.String(issuer)}
@@ -251,8 +254,8 @@ func (in *instruments) end(ctx context.Context, vr *verification, c *Claims, err
 }
 
 // cacheLookup counts a lookup of the verified-token cache.
-func (in *instruments) cacheLookup(ctx context.Context, hit bool) {
-	if in == nil || !in.cacheLookups.Enabled(ctx) {
+func (in *instruments) cacheLookup(ctx context.Context, vr *verification, hit bool) {
+	if in == nil || !vr.metrics || !in.cacheLookups.Enabled(ctx) {
 		return
 	}
 	in.cacheLookups.Add(ctx, 1, in.option(attrKey{kind: 3, hit: hit}, func() []attribute.KeyValue {

@@ -360,7 +360,8 @@ func (v *Verifier) WriteError(w http.ResponseWriter, err error) {
 // [Verifier.Authenticate], or [Verifier.VerifyCredential] with the
 // request's evidence.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	ctx, vr := v.tel.begin(ctx)
+	var vr verification
+	ctx = v.tel.begin(ctx, &vr)
 	return v.verifyCredential(ctx, token, nil, &vr)
 }
 
@@ -373,7 +374,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 // [Verifier.Authenticate] does; cred.Token is required. With
 // [WithThrottling], its client is cred.ClientAddr.
 func (v *Verifier) VerifyCredential(ctx context.Context, cred Credential) (*Claims, error) {
-	ctx, vr := v.tel.begin(ctx)
+	var vr verification
+	ctx = v.tel.begin(ctx, &vr)
 	if cred.Token == "" {
 		e := newError(ErrNoToken, "")
 		v.decorate(e, nil, nil)
@@ -532,7 +534,7 @@ func (v *Verifier) verifyAs(ctx context.Context, token string, lt *logoutRules, 
 	now := v.now()
 	if v.cache != nil && lt == nil {
 		hit, ok := v.cache.Get(token, now)
-		v.tel.cacheLookup(ctx, ok)
+		v.tel.cacheLookup(ctx, vr, ok)
 		if ok {
 			fresh := true
 			if hit.e.resolved {
@@ -776,7 +778,8 @@ func (v *Verifier) checkRevocation(ctx context.Context, c *Claims) error {
 // limit of failures gives one wrapping [ErrThrottled] (429) before any
 // signature work, unless the token is in the verified-token cache.
 func (v *Verifier) Authenticate(r *http.Request) (*Claims, error) {
-	ctx, vr := v.tel.begin(r.Context())
+	var vr verification
+	ctx := v.tel.begin(r.Context(), &vr)
 	cred, err := v.extractor.Extract(r)
 	if err != nil {
 		e := AsError(err)
