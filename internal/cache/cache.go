@@ -8,6 +8,7 @@ package cache
 
 import (
 	"hash/maphash"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -29,9 +30,26 @@ type shard[V any] struct {
 	m  map[string]entry[V]
 }
 
+// entry keeps its expiry in Unix nanoseconds: a time.Time would make each
+// slot 16 bytes larger and hold a pointer (its Location) that every
+// garbage collection scans, in maps pre-sized to their capacity.
 type entry[V any] struct {
 	v     V
-	until time.Time
+	until int64
+}
+
+// nanos is t in Unix nanoseconds, saturated beyond UnixNano's range (years
+// 1678 to 2262): an expiry and a clock both beyond 2262 compare as expired
+// (a miss, never a hit after the expiry).
+func nanos(t time.Time) int64 {
+	const limit = math.MaxInt64/int64(time.Second) - 1
+	switch s := t.Unix(); {
+	case s > limit:
+		return math.MaxInt64
+	case s < -limit:
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }
 
 // New returns a Map holding at most size entries (at least one per shard,
@@ -43,7 +61,10 @@ func New[V any](size, hashTail int) *Map[V] {
 	per := max(1, (size+shards-1)/shards)
 	m := &Map[V]{seed: maphash.MakeSeed(), per: per, tail: hashTail}
 	for i := range m.shards {
-		m.shards[i].m = make(map[string]entry[V], min(per, 1024))
+		// Not pre-sized: a map grows in steps of at most 1024 slots as it
+		// fills, and an empty cache costs no memory the garbage collector
+		// scans on every cycle (16 pre-sized shards were a megabyte).
+		m.shards[i].m = make(map[string]entry[V])
 	}
 	return m
 }
@@ -67,9 +88,9 @@ func (m *Map[V]) Get(key string, now time.Time) (V, bool) {
 		var zero V
 		return zero, false
 	}
-	if !now.Before(e.until) {
+	if n := nanos(now); n >= e.until {
 		s.mu.Lock()
-		if cur, ok := s.m[key]; ok && !now.Before(cur.until) {
+		if cur, ok := s.m[key]; ok && n >= cur.until {
 			delete(s.m, key)
 		}
 		s.mu.Unlock()
@@ -86,7 +107,7 @@ func (m *Map[V]) Peek(key string, now time.Time) bool {
 	s.mu.RLock()
 	e, ok := s.m[key]
 	s.mu.RUnlock()
-	return ok && now.Before(e.until)
+	return ok && nanos(now) < e.until
 }
 
 // Put stores v for key until the given time, evicting an arbitrary entry of
@@ -104,7 +125,7 @@ func (m *Map[V]) Put(key string, v V, until time.Time) {
 			}
 		}
 	}
-	s.m[key] = entry[V]{v: v, until: until}
+	s.m[key] = entry[V]{v: v, until: nanos(until)}
 	s.mu.Unlock()
 }
 

@@ -35,6 +35,38 @@ func TestGetPutExpiry(t *testing.T) {
 	}
 }
 
+// TestFarTimes: expiries and clocks beyond UnixNano's range (years 1678 to
+// 2262) never give a hit after the expiry — a token valid until year 9999,
+// a test clock at year 1 or 3000. Both beyond 2262, an entry is missed (the
+// token is verified again), never wrongly kept.
+func TestFarTimes(t *testing.T) {
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	tests := []struct {
+		name      string
+		until, at time.Time
+		ok        bool
+	}{
+		{"far expiry, today", far, time.Unix(1_800_000_000, 0), true},
+		{"far expiry, year 3000: a miss", far, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"far expiry, at it", far, far, false},
+		{"year-1 clock", time.Unix(1000, 0), time.Time{}, true},
+		{"year-3000 clock", time.Unix(1000, 0), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"expiry before 1678", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New[int](16, 0)
+			m.Put("k", 1, tt.until)
+			if got := m.Peek("k", tt.at); got != tt.ok {
+				t.Fatalf("Peek = %v, want %v", got, tt.ok)
+			}
+			if _, got := m.Get("k", tt.at); got != tt.ok {
+				t.Fatalf("Get = %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}
+
 func TestBoundedUnderFlood(t *testing.T) {
 	for _, tail := range []int{0, 16} {
 		m := New[int](1000, tail)
