@@ -119,6 +119,16 @@ func FromHeader(name, scheme string) Extractor {
 	})
 }
 
+// b64TokenByte is b64token's character set before the padding: letters,
+// digits and "-._~+/" (a table: a token is scanned byte by byte on every
+// request).
+var b64TokenByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", byte(c)) >= 0
+	}
+	return t
+}()
+
 // isB64Token checks RFC 6750 §2.1: 1*( ALPHA / DIGIT / "-" / "." / "_" /
 // "~" / "+" / "/" ) *"=".
 func isB64Token(s string) bool {
@@ -126,13 +136,8 @@ func isB64Token(s string) bool {
 		return false
 	}
 	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
+	for i < len(s) && b64TokenByte[s[i]] {
+		i++
 	}
 	if i == 0 {
 		return false

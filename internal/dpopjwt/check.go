@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jwtguard/jwtguard/internal/jose"
 )
 
 // Request is what a proof must match besides its signature.
@@ -41,16 +43,16 @@ func (p *Proof) Check(r *Request) error {
 	if p.HTM != r.Method {
 		return perr("htm %s is not the request method %s", quote(p.HTM), r.Method)
 	}
-	htu, ok := NormalizeURI(p.HTU)
-	if !ok {
-		return perr("htu %s is not an absolute http(s) URI", quote(p.HTU))
-	}
-	matched := false
-	for _, o := range r.Origins {
-		if len(htu) == len(o)+len(r.Path) && strings.HasPrefix(htu, o) && htu[len(o):] == r.Path {
-			matched = true
-			break
+	// The common case costs no parsing: htu is already an origin followed
+	// by the request's path, and that path is one NormalizeURI leaves as
+	// it is (FuzzHTUMatch holds the two ways to the same verdict).
+	matched := len(p.HTU) <= maxURI && plainPath(r.Path) && matchOrigin(p.HTU, r.Origins, r.Path)
+	if !matched {
+		htu, ok := NormalizeURI(p.HTU)
+		if !ok {
+			return perr("htu %s is not an absolute http(s) URI", quote(p.HTU))
 		}
+		matched = matchOrigin(htu, r.Origins, r.Path)
 	}
 	if !matched {
 		return perr("htu %s is not this request's URI (path %s on %s)", quote(p.HTU), quote(r.Path), strings.Join(r.Origins, " or "))
@@ -65,15 +67,57 @@ func (p *Proof) Check(r *Request) error {
 		if p.ATH == "" {
 			return perr("ath is missing (the hash of the access token)")
 		}
-		sum := sha256.Sum256([]byte(r.AccessToken))
+		sum := sha256.Sum256(jose.StringBytes(r.AccessToken))
 		var want [43]byte
 		base64.RawURLEncoding.Encode(want[:], sum[:])
-		if subtle.ConstantTimeCompare(want[:], []byte(p.ATH)) != 1 {
+		if subtle.ConstantTimeCompare(want[:], jose.StringBytes(p.ATH)) != 1 {
 			return perr("ath is not the hash of the access token presented")
 		}
 	}
 	return nil
 }
+
+// matchOrigin reports whether htu is one of origins followed by path.
+func matchOrigin(htu string, origins []string, path string) bool {
+	for _, o := range origins {
+		if len(htu) == len(o)+len(path) && strings.HasPrefix(htu, o) && htu[len(o):] == path {
+			return true
+		}
+	}
+	return false
+}
+
+// maxURI bounds the htu and request URIs compared.
+const maxURI = 4096
+
+// plainPath reports whether p is a path that normalization leaves as it
+// is, and that url.Parse gives back unchanged from EscapedPath: it begins
+// with "/", has no dot segment (no "/." at all), no percent-encoding, and
+// only unreserved characters, "/" and the sub-delimiters and ":" and "@"
+// that paths never escape.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !plainByte[c] || (c == '.' && p[i-1] == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainByte is plainPath's character set.
+var plainByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = unreserved(byte(c))
+	}
+	for _, c := range []byte("/$&+,:;=@") {
+		t[c] = true
+	}
+	return t
+}()
 
 // NormalizeOrigin returns the comparable form of an origin
 // ("HTTPS://API.Example.com:443" → "https://api.example.com"): scheme and
@@ -115,7 +159,7 @@ func NormalizePath(requestURI string) (string, bool) {
 // is false for anything else (a relative reference, another scheme,
 // userinfo, an invalid escape).
 func NormalizeURI(s string) (string, bool) {
-	if len(s) > 4096 {
+	if len(s) > maxURI {
 		return "", false
 	}
 	u, err := url.Parse(s)
@@ -143,6 +187,14 @@ func NormalizeURI(s string) (string, bool) {
 
 // normalizePath normalizes percent-encoding and removes dot segments.
 func normalizePath(p string) (string, bool) {
+	if plainPath(p) {
+		return p, true // nothing to normalize
+	}
+	return normalizeEscapes(p)
+}
+
+// normalizeEscapes is normalizePath without its shortcut.
+func normalizeEscapes(p string) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
 		c := p[i]

@@ -5,12 +5,14 @@
 package dpopjwt
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/jose"
@@ -83,9 +85,9 @@ func Parse(proof string, algs map[string]*jose.Alg, keys *Keys, now time.Time) (
 		var err error
 		switch string(k) {
 		case "typ":
-			typ, err = strictjson.String(v)
+			typ, err = jose.ViewString(v) // views of hdr, never written again
 		case "alg":
-			alg, err = strictjson.String(v)
+			alg, err = jose.ViewString(v)
 		case "jwk":
 			if len(v) == 0 || v[0] != '{' {
 				return errors.New("jwk is not an object")
@@ -137,6 +139,8 @@ func Parse(proof string, algs map[string]*jose.Alg, keys *Keys, now time.Time) (
 	if !jose.Verify(spec, key, jose.StringBytes(proof[:len(hs)+1+len(ps)]), sig) {
 		return nil, perr("the signature does not verify with the proof's jwk")
 	}
+	// The claims' strings are views of payload (jose.ViewString), which is
+	// never written again: one allocation for all of them.
 	payload, err := jose.AppendBase64(nil, ps)
 	if err != nil {
 		return nil, perr("claims: %v", err)
@@ -147,15 +151,15 @@ func Parse(proof string, algs map[string]*jose.Alg, keys *Keys, now time.Time) (
 		var err error
 		switch string(k) {
 		case "jti":
-			p.JTI, err = strictjson.String(v)
+			p.JTI, err = jose.ViewString(v)
 		case "htm":
-			p.HTM, err = strictjson.String(v)
+			p.HTM, err = jose.ViewString(v)
 		case "htu":
-			p.HTU, err = strictjson.String(v)
+			p.HTU, err = jose.ViewString(v)
 		case "ath":
-			p.ATH, err = strictjson.String(v)
+			p.ATH, err = jose.ViewString(v)
 		case "nonce":
-			p.Nonce, err = strictjson.String(v)
+			p.Nonce, err = jose.ViewString(v)
 		case "iat":
 			var f float64
 			f, err = strictjson.Number(v)
@@ -190,9 +194,16 @@ func Parse(proof string, algs map[string]*jose.Alg, keys *Keys, now time.Time) (
 
 // key returns the checked key of a jwk member, from the cache or parsed.
 func (k *Keys) key(raw []byte, now time.Time) (*jose.Key, error) {
-	if key, ok := k.m.Get(string(raw), now); ok {
+	// The lookup uses a view of raw, not a copy: Get keeps no reference to
+	// its key.
+	if key, ok := k.m.Get(unsafe.String(unsafe.SliceData(raw), len(raw)), now); ok {
 		return key, nil
 	}
+	return k.parse(bytes.Clone(raw), now) // the parsed key keeps no view of the header
+}
+
+// parse checks and parses a jwk member and caches the key by it.
+func (k *Keys) parse(raw []byte, now time.Time) (*jose.Key, error) {
 	// RFC 9449 §4.3 step 7: the jwk must not contain a private key. The
 	// members are refused by name, whatever their value.
 	var private string

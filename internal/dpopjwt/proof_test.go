@@ -383,3 +383,41 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHTUMatch holds Check's shortcut to the full comparison: a path
+// plainPath lets through normalizes to itself, and an htu the shortcut
+// matches is one the full normalization matches too.
+func FuzzHTUMatch(f *testing.F) {
+	for _, c := range [][3]string{
+		{"https://api.example.com/orders/42", "https://api.example.com", "/orders/42"},
+		{"https://api.example.com/a/./b", "https://api.example.com", "/a/./b"},
+		{"https://api.example.com/a/.b", "https://api.example.com", "/a/.b"},
+		{"HTTPS://API.example.com:443/x", "https://api.example.com", "/x?q=1"},
+		{"https://api.example.com/a%2fb", "https://api.example.com", "/a%2Fb"},
+		{"https://api.example.com/a:b@c;d=e,f+g$h&i", "https://api.example.com", "/a:b@c;d=e,f+g$h&i"},
+		{"https://api.example.com/é", "https://api.example.com", "/é"},
+		{"http://[::1]:8080/x", "http://[::1]:8080", "/x#y"},
+		{"https://api.example.com//evil.example/x", "https://api.example.com", "//evil.example/x"},
+	} {
+		f.Add(c[0], c[1], c[2])
+	}
+	f.Fuzz(func(t *testing.T, htu, origin, requestURI string) {
+		if p, ok := normalizeEscapes(requestURI); ok && plainPath(requestURI) && p != requestURI {
+			t.Fatalf("plain path %q normalizes to %q", requestURI, p)
+		}
+		o, ok := NormalizeOrigin(origin)
+		if !ok {
+			return
+		}
+		path, ok := NormalizePath(requestURI)
+		if !ok {
+			return
+		}
+		fast := len(htu) <= maxURI && plainPath(path) && matchOrigin(htu, []string{o}, path)
+		n, ok := NormalizeURI(htu)
+		full := ok && matchOrigin(n, []string{o}, path)
+		if fast && !full {
+			t.Fatalf("htu %q matched %q + %q by the shortcut only (normalized: %q, %v)", htu, o, path, n, ok)
+		}
+	})
+}

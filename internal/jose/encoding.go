@@ -3,6 +3,7 @@ package jose
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -39,17 +40,22 @@ func DecodedLen(n int) int {
 // returns [ErrBase64] and dst with an unspecified part of s appended.
 func AppendBase64(dst []byte, s string) ([]byte, error) {
 	n := len(s)
-	if DecodedLen(n) < 0 {
+	m := DecodedLen(n)
+	if m < 0 {
 		return dst, ErrBase64
 	}
-	i := 0
-	for ; i+4 <= n; i += 4 {
+	// One allocation at most, then the bytes are stored in place.
+	dst = slices.Grow(dst, m)
+	l := len(dst)
+	out := dst[l : l+m]
+	i, o := 0, 0
+	for ; i+4 <= n && o+3 <= len(out); i, o = i+4, o+3 {
 		a, b, c, d := b64[s[i]], b64[s[i+1]], b64[s[i+2]], b64[s[i+3]]
 		if a|b|c|d == 0xff {
 			return dst, ErrBase64
 		}
 		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
-		dst = append(dst, byte(v>>16), byte(v>>8), byte(v))
+		out[o], out[o+1], out[o+2] = byte(v>>16), byte(v>>8), byte(v)
 	}
 	switch n - i {
 	case 2:
@@ -57,16 +63,16 @@ func AppendBase64(dst []byte, s string) ([]byte, error) {
 		if a|b == 0xff || b&0x0f != 0 {
 			return dst, ErrBase64
 		}
-		dst = append(dst, a<<2|b>>4)
+		out[o] = a<<2 | b>>4
 	case 3:
 		a, b, c := b64[s[i]], b64[s[i+1]], b64[s[i+2]]
 		if a|b|c == 0xff || c&0x03 != 0 {
 			return dst, ErrBase64
 		}
 		v := uint32(a)<<12 | uint32(b)<<6 | uint32(c)
-		dst = append(dst, byte(v>>10), byte(v>>2))
+		out[o], out[o+1] = byte(v>>10), byte(v>>2)
 	}
-	return dst, nil
+	return dst[:l+m], nil
 }
 
 // Split splits a compact JWS into its three parts without allocating. ok is

@@ -304,6 +304,12 @@ func (p *parser) str() (escaped bool, err error) {
 	d := p.data
 	i := p.pos + 1
 	for i < len(d) {
+		for i < len(d) && plainByte[d[i]] { // the common run of plain ASCII
+			i++
+		}
+		if i == len(d) {
+			break
+		}
 		c := d[i]
 		switch {
 		case c == '"':
@@ -344,6 +350,15 @@ func (p *parser) str() (escaped bool, err error) {
 	}
 	return false, fmt.Errorf("%w: unterminated string", ErrSyntax)
 }
+
+// plainByte is the ASCII a string holds as it is: no quote, backslash or
+// control character.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
