@@ -44,18 +44,18 @@ func AppendBase64(dst []byte, s string) ([]byte, error) {
 	if m < 0 {
 		return dst, ErrBase64
 	}
-	// One allocation at most, then the bytes are stored in place.
+	// One allocation at most, not one per doubling; the appends below then
+	// only store (measured faster than indexed stores, whose bounds checks
+	// stay).
 	dst = slices.Grow(dst, m)
-	l := len(dst)
-	out := dst[l : l+m]
-	i, o := 0, 0
-	for ; i+4 <= n && o+3 <= len(out); i, o = i+4, o+3 {
+	i := 0
+	for ; i+4 <= n; i += 4 {
 		a, b, c, d := b64[s[i]], b64[s[i+1]], b64[s[i+2]], b64[s[i+3]]
 		if a|b|c|d == 0xff {
 			return dst, ErrBase64
 		}
 		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
-		out[o], out[o+1], out[o+2] = byte(v>>16), byte(v>>8), byte(v)
+		dst = append(dst, byte(v>>16), byte(v>>8), byte(v))
 	}
 	switch n - i {
 	case 2:
@@ -63,16 +63,16 @@ func AppendBase64(dst []byte, s string) ([]byte, error) {
 		if a|b == 0xff || b&0x0f != 0 {
 			return dst, ErrBase64
 		}
-		out[o] = a<<2 | b>>4
+		dst = append(dst, a<<2|b>>4)
 	case 3:
 		a, b, c := b64[s[i]], b64[s[i+1]], b64[s[i+2]]
 		if a|b|c == 0xff || c&0x03 != 0 {
 			return dst, ErrBase64
 		}
 		v := uint32(a)<<12 | uint32(b)<<6 | uint32(c)
-		out[o], out[o+1] = byte(v>>10), byte(v>>2)
+		dst = append(dst, byte(v>>10), byte(v>>2))
 	}
-	return dst[:l+m], nil
+	return dst, nil
 }
 
 // Split splits a compact JWS into its three parts without allocating. ok is
