@@ -321,9 +321,7 @@ func runMigration(t *testing.T, h http.Handler, cases []migrationCase) {
 
 // TestMigratingSnippets: every Go block of MIGRATING.md stands, line for
 // line, in this file (jwtguard's code) or in bench/migrating_test.go (the
-// peers' configurations, compiled and run against the peers' modules) —
-// all but auth0/go-jwt-middleware v3's one block, as that module is not on
-// the Go module proxy.
+// peers' configurations, compiled and run against the peers' modules).
 func TestMigratingSnippets(t *testing.T) {
 	t.Parallel()
 	const doc = "MIGRATING.md"
@@ -344,9 +342,6 @@ func TestMigratingSnippets(t *testing.T) {
 		missing, err := snippets.Missing(doc, line, "migrating_test.go", "bench/migrating_test.go")
 		if err != nil {
 			t.Fatal(err)
-		}
-		if strings.HasSuffix(heading, " v3") && len(missing) == 1 && !strings.Contains(missing[0], "jwtguard") {
-			continue // the v3 configuration, not compiled
 		}
 		for _, block := range missing {
 			t.Errorf("%s, %q: block not in migrating_test.go or bench/migrating_test.go:\n%s", doc, heading, block)

@@ -15,6 +15,9 @@ import (
 	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
 	"github.com/auth0/go-jwt-middleware/v2/jwks"
 	"github.com/auth0/go-jwt-middleware/v2/validator"
+	jwtmiddlewarev3 "github.com/auth0/go-jwt-middleware/v3"
+	jwksv3 "github.com/auth0/go-jwt-middleware/v3/jwks"
+	validatorv3 "github.com/auth0/go-jwt-middleware/v3/validator"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5"
@@ -29,8 +32,7 @@ import (
 // The peers' side of MIGRATING.md (in the repository root): the
 // configurations its guides start from, compiled here against the peers'
 // real modules. jwtguard's TestMigratingSnippets keeps the guide identical
-// to this file. auth0/go-jwt-middleware v3 is not here: its module is not
-// served by the Go module proxy this module builds with.
+// to this file.
 
 // auth0/go-jwt-middleware v2.
 
@@ -56,6 +58,47 @@ func setupHandler(issuer string, audience []string) http.Handler {
 
 var handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	claims := r.Context().Value(jwtmiddleware.ContextKey{}).(*validator.ValidatedClaims)
+	fmt.Fprintf(w, "hello %s", claims.RegisteredClaims.Subject)
+})
+
+// auth0/go-jwt-middleware v3 (its packages imported as jwtmiddlewarev3,
+// jwksv3 and validatorv3 beside v2's).
+
+func setupHandlerV3(issuer string, audience []string) http.Handler {
+	issuerURL, err := url.Parse(issuer)
+	if err != nil {
+		log.Fatalf("failed to parse the issuer url: %v", err)
+	}
+	provider, err := jwksv3.NewCachingProvider(
+		jwksv3.WithIssuerURL(issuerURL),
+		jwksv3.WithCacheTTL(5*time.Minute),
+	)
+	if err != nil {
+		log.Fatalf("failed to create jwks provider: %v", err)
+	}
+	jwtValidator, err := validatorv3.New(
+		validatorv3.WithKeyFunc(provider.KeyFunc),
+		validatorv3.WithAlgorithm(validatorv3.RS256),
+		validatorv3.WithIssuer(issuerURL.String()),
+		validatorv3.WithAudiences(audience),
+		validatorv3.WithAllowedClockSkew(30*time.Second),
+	)
+	if err != nil {
+		log.Fatalf("failed to set up the validator: %v", err)
+	}
+	middleware, err := jwtmiddlewarev3.New(jwtmiddlewarev3.WithValidator(jwtValidator))
+	if err != nil {
+		log.Fatalf("failed to set up the middleware: %v", err)
+	}
+	return middleware.CheckJWT(handlerV3)
+}
+
+var handlerV3 = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	claims, err := jwtmiddlewarev3.GetClaims[*validatorv3.ValidatedClaims](r.Context())
+	if err != nil {
+		http.Error(w, "failed to get validated claims", http.StatusInternalServerError)
+		return
+	}
 	fmt.Fprintf(w, "hello %s", claims.RegisteredClaims.Subject)
 })
 
@@ -185,7 +228,7 @@ func TestMigratingPeers(t *testing.T) {
 		status int
 		body   string // prefix; "" = not checked
 	}
-	challenge := "" // WWW-Authenticate each peer sends: none but gin-jwt's
+	challenge := "" // WWW-Authenticate each peer sends (its first value): none but gin-jwt's and auth0 v3's
 	run := func(t *testing.T, h http.Handler, rows []row) {
 		t.Helper()
 		for _, r := range rows {
@@ -220,6 +263,25 @@ func TestMigratingPeers(t *testing.T) {
 		down.Down(true)
 		run(t, setupHandler(down.URL(), []string{aud}), []row{
 			{"keys unavailable: 401", "/", down.Mint(nil), 401, `{"message":"JWT is invalid."}`},
+		})
+	})
+	t.Run("auth0 v3", func(t *testing.T) {
+		h := setupHandlerV3(iss.URL(), []string{aud})
+		run(t, h, []row{
+			{"valid token", "/", valid(), 200, "hello alice"},
+			{"token without exp: accepted", "/", without("exp"), 200, "hello alice"},
+		})
+		challenge = `Bearer realm="api"` // RFC 6750 §3.1: no error code without a token
+		defer func() { challenge = "" }()
+		run(t, h, []row{
+			{"no token: 401", "/", "", 401, `{"error":"invalid_token"}`},
+		})
+		down := jwtguardtest.NewIssuer(t)
+		down.Down(true)
+		challenge = `Bearer realm="api", error="invalid_token", error_description="Unable to verify the access token"`
+		run(t, setupHandlerV3(down.URL(), []string{aud}), []row{
+			{"keys unavailable: 401", "/", down.Mint(nil), 401,
+				`{"error":"invalid_token","error_description":"Unable to verify the access token","error_code":"jwks_fetch_failed"}`},
 		})
 	})
 	t.Run("jwtauth", func(t *testing.T) {
