@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
+	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
@@ -37,6 +39,20 @@ type binding struct {
 	// unknown names a member the verifier cannot check, or says why cnf
 	// is unusable; "" when every member is checkable.
 	unknown string
+
+	// The SHA-256 of the token this binding was read from, which every
+	// DPoP proof's ath must name: computed at the first proof, so a
+	// cached token's later proofs are checked without hashing it again.
+	// A binding belongs to one token (parseBinding makes one per token,
+	// and the verified-token cache keeps it under that token).
+	athOnce sync.Once
+	ath     [32]byte
+}
+
+// tokenHash returns the SHA-256 of token, the one b was read from.
+func (b *binding) tokenHash(token string) *[32]byte {
+	b.athOnce.Do(func() { b.ath = sha256.Sum256(jose.StringBytes(token)) })
+	return &b.ath
 }
 
 // parseBinding reads the raw cnf value; nil raw means the token is not

@@ -143,7 +143,8 @@ func (v *Verifier) mode(c *Claims) dpop.Mode {
 
 // checkProof checks a DPoP-scheme credential's proof for token and
 // returns it; the jti is not recorded yet.
-func (v *Verifier) checkProof(cred *Credential, token string, now time.Time) (*dpopjwt.Proof, error) {
+// b is token's binding, nil when it has none.
+func (v *Verifier) checkProof(cred *Credential, token string, b *binding, now time.Time) (*dpopjwt.Proof, error) {
 	s := v.dpop
 	if cred.DPoPProof == "" {
 		return nil, proofError("the request has no DPoP header")
@@ -164,7 +165,11 @@ func (v *Verifier) checkProof(cred *Credential, token string, now time.Time) (*d
 		}
 		origins = append(slices.Clip(origins), o)
 	}
-	err = p.Check(&dpopjwt.Request{Method: cred.Method, Origins: origins, Path: path, AccessToken: token, Now: now, Window: s.lifetime, Leeway: v.leeway})
+	req := dpopjwt.Request{Method: cred.Method, Origins: origins, Path: path, AccessToken: token, Now: now, Window: s.lifetime, Leeway: v.leeway}
+	if b != nil && b.jkt != "" {
+		req.AccessTokenHash = b.tokenHash(token)
+	}
+	err = p.Check(&req)
 	if err != nil {
 		return nil, proofError(strings.TrimPrefix(err.Error(), dpopjwt.ErrProof.Error()+": "))
 	}

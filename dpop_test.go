@@ -43,6 +43,7 @@ func TestDPoP(t *testing.T) {
 	key := jwtguardtest.NewDPoPKey(t, nil)
 	other := jwtguardtest.NewDPoPKey(t, nil)
 	bound := idp.Mint(nil, jwtguardtest.WithDPoPBinding(key.Thumbprint()))
+	bound2 := idp.Mint(jwtguardtest.Claims{"sub": "bob"}, jwtguardtest.WithDPoPBinding(key.Thumbprint())) // same key
 	plain := idp.Mint(nil)
 	url := dpopOrigin + "/orders/42"
 	for _, cached := range []bool{false, true} {
@@ -75,6 +76,10 @@ func TestDPoP(t *testing.T) {
 			{"proof for another URL", allowed, "DPoP", bound, []string{key.Proof("GET", dpopOrigin+"/orders/43", bound, nil, nil)}, dpop.ErrInvalidProof},
 			{"proof for another origin", allowed, "DPoP", bound, []string{key.Proof("GET", "https://evil.example/orders/42", bound, nil, nil)}, dpop.ErrInvalidProof},
 			{"proof for another token", allowed, "DPoP", bound, []string{key.Proof("GET", url, plain, nil, nil)}, dpop.ErrInvalidProof},
+			{"second token bound to the key, its proof", allowed, "DPoP", bound2, []string{key.Proof("GET", url, bound2, nil, nil)}, nil},
+			// Cached: each token's hash is kept with it; the other's does not do.
+			{"proof for the other token bound to the key", allowed, "DPoP", bound2, []string{key.Proof("GET", url, bound, nil, nil)}, dpop.ErrInvalidProof},
+			{"proof for the first token again", allowed, "DPoP", bound, []string{key.Proof("GET", url, bound2, nil, nil)}, dpop.ErrInvalidProof},
 			{"proof without ath", allowed, "DPoP", bound, []string{key.Proof("GET", url, bound, jwtguardtest.Claims{"ath": nil}, nil)}, dpop.ErrInvalidProof},
 			{"iat too old", allowed, "DPoP", bound, []string{key.Proof("GET", url, bound, jwtguardtest.Claims{"iat": time.Now().Add(-2 * time.Minute).Unix()}, nil)}, dpop.ErrInvalidProof},
 			{"iat in the future", allowed, "DPoP", bound, []string{key.Proof("GET", url, bound, jwtguardtest.Claims{"iat": time.Now().Add(2 * time.Minute).Unix()}, nil)}, dpop.ErrInvalidProof},

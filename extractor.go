@@ -119,12 +119,14 @@ func FromHeader(name, scheme string) Extractor {
 	})
 }
 
-// b64TokenByte is b64token's character set before the padding: letters,
-// digits and "-._~+/" (a table: a token is scanned byte by byte on every
-// request).
-var b64TokenByte = func() (t [256]bool) {
+// b64TokenByte is b64token's character set before the padding (1 for
+// letters, digits and "-._~+/"): a table, because every request's token
+// is scanned byte by byte.
+var b64TokenByte = func() (t [256]uint8) {
 	for c := range 256 {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", byte(c)) >= 0
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", byte(c)) >= 0 {
+			t[c] = 1
+		}
 	}
 	return t
 }()
@@ -132,11 +134,15 @@ var b64TokenByte = func() (t [256]bool) {
 // isB64Token checks RFC 6750 §2.1: 1*( ALPHA / DIGIT / "-" / "." / "_" /
 // "~" / "+" / "/" ) *"=".
 func isB64Token(s string) bool {
-	if s == "" {
-		return false
-	}
 	i := 0
-	for i < len(s) && b64TokenByte[s[i]] {
+	for ; i+8 <= len(s); i += 8 { // eight bytes a step: one test, not eight
+		w := s[i : i+8]
+		t := &b64TokenByte
+		if t[w[0]]&t[w[1]]&t[w[2]]&t[w[3]]&t[w[4]]&t[w[5]]&t[w[6]]&t[w[7]] == 0 {
+			break
+		}
+	}
+	for i < len(s) && b64TokenByte[s[i]] != 0 {
 		i++
 	}
 	if i == 0 {

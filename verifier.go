@@ -446,7 +446,7 @@ func (v *Verifier) checkPresentation(ctx context.Context, c *Claims, b *binding,
 			}
 			return bindingError("a DPoP-scheme credential, and DPoP is disabled for this issuer (Issuer.DPoP)")
 		}
-		p, err := v.checkProof(cred, token, v.now())
+		p, err := v.checkProof(cred, token, b, v.now())
 		if err != nil {
 			v.tel.dpopProof(ctx, dpopResult(err))
 			return err

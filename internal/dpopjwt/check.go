@@ -28,7 +28,10 @@ type Request struct {
 	// hash. "" for a proof without token (never the case at a resource
 	// server, RFC 9449 §7).
 	AccessToken string
-	Now         time.Time
+	// AccessTokenHash, when not nil, is the SHA-256 of AccessToken,
+	// computed before (the verified-token cache keeps it with the token).
+	AccessTokenHash *[32]byte
+	Now             time.Time
 	// Window is how old a proof may be (by iat); Leeway how far in the
 	// future its iat may lie (clock skew).
 	Window, Leeway time.Duration
@@ -67,7 +70,12 @@ func (p *Proof) Check(r *Request) error {
 		if p.ATH == "" {
 			return perr("ath is missing (the hash of the access token)")
 		}
-		sum := sha256.Sum256(jose.StringBytes(r.AccessToken))
+		var sum [32]byte
+		if r.AccessTokenHash != nil {
+			sum = *r.AccessTokenHash
+		} else {
+			sum = sha256.Sum256(jose.StringBytes(r.AccessToken))
+		}
 		var want [43]byte
 		base64.RawURLEncoding.Encode(want[:], sum[:])
 		if subtle.ConstantTimeCompare(want[:], jose.StringBytes(p.ATH)) != 1 {
