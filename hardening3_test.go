@@ -121,7 +121,7 @@ func TestResolverUnchangedAnswerCostsNothing(t *testing.T) {
 		if iss != keys.iss("acme") {
 			return jwtguard.Issuer{}, false
 		}
-		client := &http.Client{Transport: memTransport{keys}} // new per call
+		client := &http.Client{Transport: memTransport{Handler: keys}} // new per call
 		return jwtguard.Issuer{ID: iss, Keys: jwtguard.JWKS("https://keys.example/acme/jwks.json").WithHTTPClient(client),
 			Audiences: []string{jwtguardtest.DefaultAudience}, Algorithms: []string{"RS256"}}, true
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard"
+	"github.com/jwtguard/jwtguard/internal/memhttp"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
@@ -860,21 +861,7 @@ func TestTrustKeySourceHTTPClient(t *testing.T) {
 // bubble's clock from advancing.
 
 // memTransport answers HTTP requests in memory with a handler.
-type memTransport struct{ h http.Handler }
-
-func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	rec := httptest.NewRecorder()
-	m.h.ServeHTTP(rec, r)
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	res := rec.Result()
-	res.Request = r
-	return res, nil
-}
+type memTransport = memhttp.Transport
 
 // tenantKeys serves, in memory, one JWKS per tenant at
 // https://keys.example/<tenant>/jwks.json, each holding the keys of one test
@@ -912,7 +899,7 @@ func (k *tenantKeys) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(k.idp.JWKS())
 }
 
-func (k *tenantKeys) client() *http.Client { return &http.Client{Transport: memTransport{k}} }
+func (k *tenantKeys) client() *http.Client { return &http.Client{Transport: memTransport{Handler: k}} }
 
 func (k *tenantKeys) iss(tenant string) string { return "https://" + tenant + ".example" }
 

@@ -459,7 +459,7 @@ func TestIntrospectEndpointFailures(t *testing.T) {
 				}
 			})
 			c, err := introspect.New("https://as.test/introspect", introspect.ClientSecretBasic(testClient, testSecret),
-				introspect.WithHTTPClient(&http.Client{Transport: memTransport{slow}}), introspect.WithTimeout(timeout))
+				introspect.WithHTTPClient(&http.Client{Transport: memTransport{Handler: slow}}), introspect.WithTimeout(timeout))
 			if err != nil {
 				t.Fatal(err)
 			}

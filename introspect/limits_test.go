@@ -83,7 +83,7 @@ func TestIntrospectionAmplificationBounded(t *testing.T) {
 		ep := &floodEndpoint{release: make(chan struct{})}
 		defer ep.open()
 		c, err := introspect.New("https://as.test/introspect", introspect.ClientSecretBasic("c", "s"),
-			introspect.WithHTTPClient(&http.Client{Transport: memTransport{ep}}))
+			introspect.WithHTTPClient(&http.Client{Transport: memTransport{Handler: ep}}))
 		if err != nil {
 			t.Fatal(err)
 		}

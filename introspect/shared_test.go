@@ -32,7 +32,7 @@ func TestIntrospectSharedRequest(t *testing.T) {
 			fmt.Fprintf(w, `{"active":true,"sub":"u","exp":%d}`, exp)
 		})
 		c, err := introspect.New("https://as.test/introspect", introspect.ClientSecretBasic("c", "s"),
-			introspect.WithHTTPClient(&http.Client{Transport: memTransport{endpoint}}))
+			introspect.WithHTTPClient(&http.Client{Transport: memTransport{Handler: endpoint}}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -424,7 +424,7 @@ func TestItem6LoopbackAcceptedRealHTTP(t *testing.T) {
 // plain http, even to loopback.
 func TestItem6UnguardableClientNeedsInsecureHTTP(t *testing.T) {
 	t.Parallel()
-	custom := &http.Client{Transport: memTransport{http.NotFoundHandler()}}
+	custom := &http.Client{Transport: memTransport{Handler: http.NotFoundHandler()}}
 	proxied := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(mustURL(t, "http://proxy.example:3128"))}}
 	for name, c := range map[string]*http.Client{"custom RoundTripper": custom, "proxy": proxied} {
 		for _, u := range []string{"http://127.0.0.1:1/jwks.json", "http://localhost:1/jwks.json"} {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtguard/jwtguard/internal/memhttp"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
@@ -110,31 +111,14 @@ func newServer(t *testing.T, serve http.HandlerFunc) (*endpoint, string) {
 	return e, srv.URL + "/jwks.json"
 }
 
-// memTransport serves requests in memory through a handler: no sockets,
-// so testing/synctest's clock keeps running. It honours the request
-// context (a handler may block on it).
-type memTransport struct{ h http.Handler }
-
-func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.h.ServeHTTP(rec, r)
-	}()
-	select {
-	case <-done:
-		return rec.Result(), nil
-	case <-r.Context().Done():
-		<-done
-		return nil, r.Context().Err()
-	}
-}
+// memTransport serves requests in memory through a handler (no sockets,
+// so synctest bubbles advance their clocks while handlers block).
+type memTransport = memhttp.Transport
 
 // memConfig is a Config whose client serves every request from e in
 // memory; use https URLs with it.
 func memConfig(e http.Handler, log *slog.Logger) Config {
-	return Config{Client: &http.Client{Transport: memTransport{e}}, Log: log}
+	return Config{Client: &http.Client{Transport: memTransport{Handler: e}}, Log: log}
 }
 
 const memJWKS = "https://idp.test/jwks.json"
