@@ -1288,3 +1288,44 @@ func TestIssuerResolverFetchBudget(t *testing.T) {
 		miWant(t, c, err)
 	})
 }
+
+// TestIssuerResolverSlowLoadsKeepNoTenantOut (issue 16 item 5): forged
+// tokens naming allowlisted tenants whose key loads hang fill every
+// probation slot with a load in flight; a genuine tenant they did not name
+// still gets its first token accepted at once, not a 503 — it takes the
+// oldest loading slot. The hanging loads end at the fetch timeout, their
+// requests refused, and forged tokens cause one fetch per tenant.
+func TestIssuerResolverSlowLoadsKeepNoTenantOut(t *testing.T) {
+	t.Parallel()
+	keys := newTenantKeys(t)
+	hang := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	slow := []string{"slow-0", "slow-1", "slow-2"}
+	for _, tn := range slow {
+		keys.setFault(tn, hang)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		// maxIssuers 4: probation holds max(2, 4/4) = 2 entries.
+		v := resolverVerifier(t, keys, keys.allowAll(append(slices.Clone(slow), "genuine-0", "genuine-1")...), 4,
+			jwtguard.RemoteKeys{FetchTimeout: 3 * time.Second})
+		defer v.Close()
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for _, tn := range slow { // more loads in flight than slots
+			wg.Go(func() {
+				_, err := v.Verify(ctx, keys.forged(tn))
+				miWant(t, nil, err, jwtguard.ErrKeysUnavailable)
+			})
+			synctest.Wait() // each is admitted and its load hangs
+		}
+		for _, tn := range []string{"genuine-0", "genuine-1"} {
+			c, err := v.Verify(ctx, keys.token(tn))
+			miWant(t, c, err)
+		}
+		wg.Wait()
+		for _, tn := range slow {
+			if n := keys.fetchesOf(tn); n != 1 {
+				t.Errorf("%s: %d key fetches, want 1", tn, n)
+			}
+		}
+	})
+}

@@ -27,16 +27,24 @@ const admissionWindow = time.Minute
 //     its last admission, is admitted at once. Forged tokens can make each
 //     allowlisted issuer cost one such fetch, once: proofs come only from
 //     genuine tokens.
+//
 //   - An issuer admitted before whose tokens never verified (forged
 //     tokens named it, or its tokens stopped coming and it was evicted) is
 //     admitted again at most once per admissionWindow, and all such
 //     re-admissions together at most maxProbation times per window.
 //
+//   - Probation holds maxProbation unproven entries. A new admission
+//     evicts the oldest whose first key load is over, or else the oldest
+//     still loading: slow key loads of issuers forged tokens named never
+//     keep another issuer out.
+//
 // So forged tokens cause at most one fetch per allowlisted issuer, then at
 // most min(maxProbation, allowlist size) fetches per minute; a genuine
-// tenant they did not name is never refused for the budget. Admissions
-// are remembered in a bounded table (history): an issuer forgotten there
-// counts as new again.
+// tenant they did not name is never refused for the budget or for slots.
+// Admissions are remembered in a bounded table (history, max(16384,
+// 16·maxIssuers) issuers): an issuer forgotten there counts as new again,
+// so with an allowlist larger than the history, forged tokens cycling
+// through it cause one fetch per name they cycle through.
 type resolverTable struct {
 	resolve      IssuerResolver
 	build        func(is Issuer, option string, static bool) (*entry, error)
@@ -155,10 +163,17 @@ func (r *resolverTable) admit(iss string, is Issuer) (*entry, error) {
 			charged = true
 		}
 	}
-	// Room in probation: evict the oldest entries whose first key load
-	// is over (a request may be waiting for a loading one).
+	// Room in probation: evict the oldest entry whose first key load is
+	// over, or else the oldest one still loading. Never refuse for loads
+	// in flight: forged tokens naming tenants whose keys are slow to load
+	// would otherwise hold every slot and get a tenant they did not name a
+	// 503. The evicted entry's waiting requests keep the keys its load
+	// brings (or fail with 503 when it fails).
 	for len(r.probation) >= r.maxProbation {
 		i := slices.IndexFunc(r.probation, func(x *entry) bool { return x != old && !x.loading(now) })
+		if i < 0 {
+			i = slices.IndexFunc(r.probation, func(x *entry) bool { return x != old })
+		}
 		if i < 0 {
 			return nil, r.refuse(firstLoadPoll*10, "every probation slot is loading keys")
 		}
