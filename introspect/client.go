@@ -18,6 +18,8 @@ import (
 	"github.com/jwtguard/jwtguard"
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // maxAnswer caps the endpoint's answer.
@@ -255,6 +257,11 @@ func (c *Client) ask(ctx context.Context, token string) (bool, []byte, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
+	// The trace context of the request (traceparent, with the global
+	// propagator: none until the application sets one) goes to the
+	// introspection endpoint, which is the application's own authorization
+	// server (README, "Traces").
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// The *url.Error names the endpoint, never the body (the token).

@@ -17,6 +17,9 @@ import (
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/jwtguard/jwtguard/introspect"
 	"github.com/jwtguard/jwtguard/jwtguardtest"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
@@ -281,6 +284,44 @@ func TestIntrospectRequest(t *testing.T) {
 		if ch.got != ch.want {
 			t.Errorf("%s: %q, want %q", ch.what, ch.got, ch.want)
 		}
+	}
+}
+
+// TestIntrospectTraceContext: with a propagator set (otel.SetTextMapPropagator),
+// the request's trace context reaches the introspection endpoint as
+// traceparent; with none (the default) no trace header is sent. Not
+// parallel: it sets the global propagator.
+func TestIntrospectTraceContext(t *testing.T) {
+	seen := make(chan http.Header, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"active":false}`))
+	}))
+	defer srv.Close()
+	c, err := introspect.New(srv.URL, introspect.ClientSecretBasic("c", "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+		SpanID:  trace.SpanID{1, 2, 3, 4, 5, 6, 7, 8}, TraceFlags: trace.FlagsSampled,
+	})
+	ctx := trace.ContextWithSpanContext(context.Background(), sc)
+	if _, _, err := c.Introspect(ctx, "t1", false); err != nil {
+		t.Fatal(err)
+	}
+	if h := <-seen; h.Get("traceparent") != "" {
+		t.Fatalf("traceparent %q sent with no propagator set", h.Get("traceparent"))
+	}
+	old := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTextMapPropagator(old) })
+	if _, _, err := c.Introspect(ctx, "t2", false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := (<-seen).Get("traceparent"), "00-0102030405060708090a0b0c0d0e0f10-0102030405060708-01"; got != want {
+		t.Fatalf("traceparent %q, want %q", got, want)
 	}
 }
 
