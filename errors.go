@@ -203,6 +203,15 @@ func classOf(err error) *errorClass {
 // Error is the error type returned by jwtguard. It carries what an HTTP
 // response needs (RFC 6750 §3): the status, the error code and a
 // description that a developer can act on. It never contains the token.
+//
+// It has two audiences. What a client may see is what [WriteError] sends:
+// Status, Code, Description, Claim, Scope and RetryAfter. Error() and
+// Detail are for the operator — logs, wrapped Go errors — and carry
+// values taken from the token (its iss, aud, alg, kid, typ), bounded and
+// escaped but chosen by whoever sent it. Adapters, interceptors and error
+// handlers must never send Error() to a client (as a gRPC status message,
+// or in a body that an SDK fills with err.Error()): they send
+// Description, as WriteError does.
 type Error struct {
 	// Status is the HTTP status code for the response.
 	Status int
@@ -231,12 +240,15 @@ type Error struct {
 	// seen in the token (its iss, aud, alg, kid, typ — bounded and
 	// escaped, as they come from whoever sent it) beside the configured
 	// ones, and the setting that would change the outcome. Error()
-	// includes it, so log.Print(err) shows it.
+	// includes it, so log.Print(err) shows it — and so Error() must not
+	// reach a client either; WriteError sends Description.
 	Detail string
 }
 
-// Error implements the error interface: the sentinel's text, then the
-// description when it adds to it, then the operator's Detail.
+// Error implements the error interface: the sentinel's text (with any
+// internal detail it was wrapped with), then the description when it adds
+// to it, then the operator's Detail. It is for logs and Go callers, not
+// for clients: it carries values from the token (see [Error]).
 func (e *Error) Error() string {
 	msg := e.message()
 	if e.Detail != "" {

@@ -177,6 +177,12 @@ func JWKS(url string) *KeySource {
 // document at ID + "/.well-known/openid-configuration" must name exactly the
 // entry's ID as its issuer, and its jwks_uri is used as with [JWKS]. An
 // https document's jwks_uri must be https.
+//
+// With a client of its own ([KeySource.WithHTTPClient]), the source fetches
+// the document, and a jwks_uri on the same host, with that client; a
+// jwks_uri on another host (host and port as written, compared ignoring
+// case) is fetched with the verifier-wide client ([RemoteKeys].Client), so
+// the credentials the client carries stay on the issuer's host.
 func Discovery() *KeySource { return &KeySource{kind: keysDiscovery, fp: &keyFingerprint{}} }
 
 // StaticKeys is a fixed set of public keys: jwk.Set, jwk.Key,
@@ -204,7 +210,11 @@ func HMAC(secret []byte) *KeySource {
 // WithHTTPClient returns a copy of a remote key source ([JWKS],
 // [Discovery]) that fetches with client, e.g. one with its own CA and a
 // bearer token for a Kubernetes API server's JWKS. Its redirect policy is
-// replaced by jwtguard's (same host only, never https to http).
+// replaced by jwtguard's (same host only, never https to http). A
+// Discovery source fetches a jwks_uri on another host than the discovery
+// document's with the verifier-wide client ([RemoteKeys].Client) instead,
+// so client's credentials stay on the issuer's host; to send them to that
+// host, name the URL: JWKS(url).WithHTTPClient(client).
 func (k *KeySource) WithHTTPClient(client *http.Client) *KeySource {
 	cp := *k
 	cp.client = client
@@ -241,6 +251,9 @@ func isPublicKeyValue(v any) bool {
 // iss comes from a token whose signature has NOT been checked yet: it is
 // attacker-controlled. Return ok=false for every issuer the application does
 // not trust (look the tenant up in your own allowlist; never build a URL from
-// iss without validating it). The returned entry's ID must equal iss
-// exactly (templates are not allowed here), or the token is refused.
+// iss without validating it). The returned entry's ID, or one of its
+// Aliases, must equal iss exactly; ID and every alias must be exact issuers
+// (no templates, no Tenants, no SubjectPrefix) and Keys must be set, or the
+// token is refused. One entry answers for its ID and all its aliases, with
+// one key source.
 type IssuerResolver func(ctx context.Context, iss string) (issuer Issuer, ok bool)

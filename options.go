@@ -187,10 +187,17 @@ func WithIntrospection(in Introspector) Option {
 }
 
 // WithLogger logs every rejection (reason, kid, alg, iss, sub — never the
-// token) at Info, and key-source events. Without it, rejections are not
-// logged, and key-source failures (discovery mismatch, fetch errors, no
-// usable key) go to slog.Default() at Warn/Error, rate-limited, so a
-// misconfiguration is never silent.
+// token) at Info (a DPoP use_dpop_nonce challenge, a client's routine
+// first step, at Debug), and the operator's events. Without it, rejections
+// are not logged one by one, and the operator's events go to
+// slog.Default(), so a misconfiguration is never silent: key-source
+// failures (discovery mismatch, fetch errors, no usable key) at Warn/Error,
+// rate-limited; and likely misconfigurations at Warn, rate-limited — a
+// token refused because its iss or aud differs from a configured value
+// only by a trailing slash, letter case or the scheme, and validly signed
+// tokens of one issuer refused ten times in a row for the same reason with
+// none accepted in between. README, "What is logged, and where", lists
+// the events.
 func WithLogger(l *slog.Logger) Option {
 	return single("WithLogger", func(c *config) error { c.log = l; return nil })
 }
@@ -305,13 +312,19 @@ func WithIssuer(id string, keys *KeySource) Option {
 // source.
 //
 // The iss of a token whose signature has not been checked is
-// attacker-controlled, so resolved issuers are held in two bounded pools:
+// attacker-controlled, and admitting an issuer costs a key fetch, so
+// admissions are limited and resolved issuers are held in bounded pools:
 //
-//   - probation: issuers none of whose tokens has verified yet. At most
-//     max(2, maxIssuers/4) of them; the oldest is evicted (its key source
-//     stopped) to make room. At most that many new issuers enter probation
-//     per minute (each costs a key fetch); beyond that budget a new issuer's
-//     tokens get 503 with Retry-After.
+//   - admission: an issuer never admitted before, or one of whose tokens
+//     verified since its last admission, is admitted at once. An issuer
+//     admitted before whose tokens never verified is admitted again at
+//     most once a minute, and such re-admissions together at most
+//     max(2, maxIssuers/4) times a minute; beyond that its tokens get 503
+//     with Retry-After. Admissions are remembered for
+//     max(16384, 16·maxIssuers) issuers.
+//   - probation: issuers none of whose tokens has verified yet, at most
+//     max(2, maxIssuers/4); a new admission evicts one of them (its key
+//     source stopped) to make room.
 //   - proven: issuers with at least one verified token, at most maxIssuers.
 //     A proven issuer keeps its slot while it is used; when the pool is
 //     full, the least recently used proven issuer makes room for a newly
@@ -321,7 +334,8 @@ func WithIssuer(id string, keys *KeySource) Option {
 // evict a proven tenant and never lock out a legitimate one for good. The
 // first token of a newly resolved remote issuer waits for its keys (at most
 // the fetch timeout); once a load has failed, tokens fail fast with 503
-// while the source retries in the background.
+// while the source retries in the background. README, "Issuers decided at
+// run time", has the details.
 func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
 	return single("WithIssuerResolver", func(c *config) error {
 		c.resolver, c.resolverMax = resolve, maxIssuers
