@@ -23,6 +23,7 @@ import (
 	"github.com/jwtguard/jwtguard/jwtguardtest"
 	"github.com/jwtguard/jwtguard/memory"
 	"github.com/jwtguard/jwtguard/telemetry"
+	"github.com/jwtguard/jwtguard/throttle"
 )
 
 // telemetrySDK is an in-memory metric reader and span recorder.
@@ -266,6 +267,38 @@ func TestTelemetryKeyFetchFailure(t *testing.T) {
 	if n := sdk.points(t, "jwtguard.verifications")[attrs(issuer, "jwtguard.outcome=unavailable", "jwtguard.reason=keys_unavailable")]; n != 1 {
 		t.Errorf("unavailable verification: %v", sdk.points(t, "jwtguard.verifications"))
 	}
+}
+
+// TestTelemetryThrottled (issue 19): a client over its failure limit gets
+// 429 before any token work, counted as outcome and reason "throttled"
+// under issuer "unknown" (nothing of the token is read), with its
+// duration; the failures before it count as what they were.
+func TestTelemetryThrottled(t *testing.T) {
+	t.Parallel()
+	sdk := newTelemetrySDK(t)
+	idp := jwtguardtest.NewIssuer(t)
+	v := idp.Verifier(t, jwtguard.WithTelemetry(sdk.cfg), jwtguard.WithThrottling(throttle.Config{Failures: 1, Window: time.Minute}))
+	req := func(tok string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = "192.0.2.7:4711"
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return r
+	}
+	_, err := v.Authenticate(req(idp.TamperedSignature()))
+	miWant(t, nil, err, jwtguard.ErrInvalidSignature)
+	for range 2 {
+		_, err = v.Authenticate(req(idp.TamperedSignature()))
+		miWant(t, nil, err, jwtguard.ErrThrottled)
+	}
+	issuer := "jwtguard.issuer=" + idp.URL()
+	wantPoints(t, "jwtguard.verifications", sdk.points(t, "jwtguard.verifications"), map[string]float64{
+		attrs(issuer, "jwtguard.outcome=refused", "jwtguard.reason=invalid_signature"):              1,
+		attrs("jwtguard.issuer=unknown", "jwtguard.outcome=throttled", "jwtguard.reason=throttled"): 2,
+	})
+	wantPoints(t, "jwtguard.verification.duration", sdk.points(t, "jwtguard.verification.duration"), map[string]float64{
+		attrs(issuer, "jwtguard.outcome=refused", "jwtguard.cache.hit=false"):                      1,
+		attrs("jwtguard.issuer=unknown", "jwtguard.outcome=throttled", "jwtguard.cache.hit=false"): 2,
+	})
 }
 
 // TestTelemetryNoopAllocatesNothing: with the default (global, no-op)
