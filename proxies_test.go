@@ -6,6 +6,7 @@ package jwtguard_test
 
 import (
 	"encoding/pem"
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -90,5 +91,28 @@ func TestTrustedProxyDPoPOrigin(t *testing.T) {
 		jwtguard.WithTrustedProxies(forwarded.Config{Proxies: []string{"10.0.0.1/8"}}))
 	if err == nil || !strings.Contains(err.Error(), "WithTrustedProxies") || !strings.Contains(err.Error(), "Proxies") {
 		t.Fatalf("New with a bad prefix: %v", err)
+	}
+}
+
+// TestTrustedProxyCertificateHeaderReportedOnce: any client can send the
+// certificate header; the operator hears of it once a minute, not once a
+// request.
+func TestTrustedProxyCertificateHeaderReportedOnce(t *testing.T) {
+	t.Parallel()
+	idp := jwtguardtest.NewIssuer(t)
+	var logs syncBuffer
+	v := idp.Verifier(t, jwtguard.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+		jwtguard.WithTrustedProxies(forwarded.Config{Proxies: []string{"10.0.0.0/8"}, ClientCertHeader: "X-Client-Cert", ClientCertFormat: forwarded.EscapedPEM}))
+	for range 5 {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "203.0.113.9:4711" // not a trusted proxy
+		r.Header.Set("Authorization", "Bearer "+idp.Mint(nil))
+		r.Header.Set("X-Client-Cert", "anything")
+		if _, err := v.Authenticate(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "client certificate header not used"); n != 1 {
+		t.Fatalf("%d reports for 5 requests, want 1:\n%s", n, logs.String())
 	}
 }

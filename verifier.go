@@ -876,7 +876,9 @@ func (v *Verifier) clientCertificate(r *http.Request) *x509.Certificate {
 	}
 	cert, err := v.proxies.ClientCertificate(r)
 	if err != nil {
-		v.opLog.Warn("jwtguard: client certificate header not used", slog.String("peer", jose.Truncate(r.RemoteAddr)), slog.String("error", err.Error()))
+		// One report a minute at most: any client can send the header.
+		v.misconfig.report("client certificate header", "jwtguard: client certificate header not used", err,
+			slog.String("peer", jose.Truncate(r.RemoteAddr)))
 	}
 	return cert
 }
