@@ -15,6 +15,7 @@ import (
 	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
+	"github.com/jwtguard/jwtguard/mtls"
 )
 
 // Claims holds a verified token's claims. The registered claims (RFC 7519
@@ -77,6 +78,7 @@ type entryName struct {
 	tenant   string    // a template entry's tenant
 	provider string    // Issuer.Provider
 	dpop     dpop.Mode // the entry's DPoP mode, resolved (never Inherit)
+	mtls     mtls.Mode // the entry's certificate-binding mode, resolved (never Inherit)
 	resolved bool      // made by the issuer resolver
 
 	// key is the key that verified the token, and src the key source it

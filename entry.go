@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard/internal/jose"
+	"github.com/jwtguard/jwtguard/mtls"
 )
 
 // entry is an issuer entry as New built it: paths parsed, key source
@@ -293,6 +294,7 @@ type entryBuilder struct {
 	want    []string             // top-level names read in the parsing pass
 	sources *sourceSet
 	dpop    *dpopState // nil without WithDPoP
+	mtls    mtls.Mode  // the verifier-wide certificate-binding mode (never Inherit)
 }
 
 // build checks is and builds its entry. Errors name the option and issuer.
@@ -327,6 +329,14 @@ func (b *entryBuilder) build(is Issuer, option string, static bool) (*entry, err
 		fail("%v", err)
 	} else {
 		e.name.dpop = m
+	}
+	switch is.CertificateBinding {
+	case mtls.Inherit:
+		e.name.mtls = b.mtls
+	case mtls.Allowed, mtls.Required:
+		e.name.mtls = is.CertificateBinding
+	default:
+		fail("CertificateBinding %d is not a mode", is.CertificateBinding)
 	}
 	for _, a := range is.Aliases {
 		if a == "" {
@@ -500,7 +510,7 @@ func (e *entry) tenantName(tn string, made map[string]*entryName) *entryName {
 	if open, end := strings.IndexByte(e.id, '{'), strings.IndexByte(e.id, '}'); open >= 0 && end > open {
 		name = e.id[:open] + tn + e.id[end+1:]
 	}
-	n := &entryName{name: name, id: e.id, tenant: tn, provider: e.name.provider, dpop: e.name.dpop}
+	n := &entryName{name: name, id: e.id, tenant: tn, provider: e.name.provider, dpop: e.name.dpop, mtls: e.name.mtls}
 	made[tn] = n
 	return n
 }

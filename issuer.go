@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/jwtguard/jwtguard/dpop"
+	"github.com/jwtguard/jwtguard/mtls"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
@@ -97,6 +98,14 @@ type Issuer struct {
 	// the verifier's ([WithDPoP]; disabled without it). A token bound to a
 	// DPoP key (cnf.jkt) always needs a valid proof, whatever the mode.
 	DPoP dpop.Mode
+	// CertificateBinding is this issuer's certificate-binding mode
+	// (package mtls, RFC 8705): mtls.Required accepts only tokens bound to
+	// the request's client certificate (cnf["x5t#S256"]); mtls.Allowed
+	// accepts unbound tokens too; the zero value, mtls.Inherit, takes the
+	// verifier's ([WithCertificateBinding]; allowed without it). A
+	// certificate-bound token always needs its certificate, whatever the
+	// mode.
+	CertificateBinding mtls.Mode
 	// Provider names the identity provider this entry is for
 	// ("github-actions", "kubernetes", ...): the profile package sets it,
 	// and its provider-specific policies ([Claims.Provider]) pass only

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/dpop"
 	"github.com/jwtguard/jwtguard/forwarded"
+	"github.com/jwtguard/jwtguard/mtls"
 	"github.com/jwtguard/jwtguard/telemetry"
 	"github.com/jwtguard/jwtguard/throttle"
 )
@@ -66,6 +67,7 @@ type config struct {
 	cacheTTL       time.Duration
 	remote         RemoteKeys
 	dpop           *dpop.Config
+	mtls           *mtls.Config
 	proxies        *forwarded.Config
 	telemetry      *telemetry.Config
 	audit          *audit
@@ -359,6 +361,28 @@ func WithIssuerResolver(resolve IssuerResolver, maxIssuers int) Option {
 func WithDPoP(c dpop.Config) Option {
 	return single("WithDPoP", func(cfg *config) error {
 		cfg.dpop = &c
+		return nil
+	})
+}
+
+// WithCertificateBinding sets every issuer's certificate-binding mode
+// (package mtls, RFC 8705 §3) unless its Issuer.CertificateBinding says
+// otherwise: with mtls.Required, only tokens bound to the request's client
+// certificate (cnf["x5t#S256"]) are accepted, through Authenticate or
+// VerifyCredential with the certificate (Verify has none, so it refuses
+// every token of such an issuer). Without this option every issuer is
+// mtls.Allowed: a certificate-bound token still needs its certificate,
+// and other tokens are accepted.
+func WithCertificateBinding(c mtls.Config) Option {
+	return single("WithCertificateBinding", func(cfg *config) error {
+		switch c.Mode {
+		case mtls.Allowed, mtls.Required:
+		case mtls.Inherit:
+			return optErr("WithCertificateBinding", "Mode is not set: mtls.Allowed or mtls.Required")
+		default:
+			return optErr("WithCertificateBinding", "Mode %d is not a mode", c.Mode)
+		}
+		cfg.mtls = &c
 		return nil
 	})
 }

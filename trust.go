@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/jwtguard/jwtguard/mtls"
 )
 
 // trustTable holds the entries and routes tokens to them.
@@ -54,7 +56,10 @@ func newTrustTable(cfg *config, sources *sourceSet, ds *dpopState, maxSize int, 
 	}
 	sources.shared, sources.checkOnly = map[any]keySource{}, checkOnly
 	t.sources = sources
-	b := &entryBuilder{cfg: cfg, algs: sources.algs, maxSize: maxSize, want: t.want, sources: sources, dpop: ds}
+	b := &entryBuilder{cfg: cfg, algs: sources.algs, maxSize: maxSize, want: t.want, sources: sources, dpop: ds, mtls: mtls.Allowed}
+	if cfg.mtls != nil {
+		b.mtls = cfg.mtls.Mode
+	}
 	t.build = b.build
 	switch {
 	case len(cfg.issuers) > 0 || cfg.resolver != nil:

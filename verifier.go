@@ -50,6 +50,7 @@ import (
 	"github.com/jwtguard/jwtguard/internal/cache"
 	"github.com/jwtguard/jwtguard/internal/jose"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
+	"github.com/jwtguard/jwtguard/mtls"
 	"github.com/jwtguard/jwtguard/telemetry"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -74,6 +75,7 @@ type Verifier struct {
 	introspector Introspector
 	realm        string
 	dpop         *dpopState       // nil without WithDPoP
+	certRequired bool             // some entry may require certificate-bound tokens (mtls.Required)
 	proxies      *forwarded.Trust // nil without WithTrustedProxies: trusts nobody
 	throttle     *throttling      // nil without WithThrottling
 	misconfig    *misconfig       // likely configuration mistakes, to opLog
@@ -269,8 +271,11 @@ func build(cfg *config, errs []error) (*Verifier, error) {
 		return nil, err
 	}
 	v.trust = t
+	// A resolver's answers may require certificate-bound tokens too.
+	v.certRequired = cfg.resolver != nil
 	for _, e := range t.static {
 		v.maxSize = max(v.maxSize, e.maxSize)
+		v.certRequired = v.certRequired || e.name.mtls == mtls.Required
 	}
 	if v.telReg, err = v.tel.keyAges(telCfg.MeterProvider, v.now, t.ageSources); err != nil {
 		t.close()
@@ -398,8 +403,9 @@ func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Cre
 	} else {
 		c, b, err = v.verify(ctx, token, vr)
 	}
-	if err == nil && (b != nil || cred != nil || v.dpop != nil) {
-		// Without a binding, evidence or DPoP there is nothing to check.
+	if err == nil && (b != nil || cred != nil || v.dpop != nil || v.certRequired) {
+		// Without a binding, evidence, DPoP or an issuer requiring
+		// certificate-bound tokens there is nothing to check.
 		err = v.checkPresentation(ctx, c, b, cred, token)
 	}
 	if err != nil {
@@ -438,6 +444,11 @@ func (v *Verifier) report(ctx context.Context, vr *verification, c *Claims, err 
 // only with its binding proven. A proof's jti is recorded last, after
 // everything else verified.
 func (v *Verifier) checkPresentation(ctx context.Context, c *Claims, b *binding, cred *Credential, token string) error {
+	if c != nil && c.ent != nil && c.ent.mtls == mtls.Required && (b == nil || b.x5tS256 == "") {
+		e := bindingError("this issuer accepts only tokens bound to the client's certificate (cnf[\"x5t#S256\"], RFC 8705; Issuer.CertificateBinding or WithCertificateBinding is mtls.Required)")
+		e.Description = "only certificate-bound tokens are accepted"
+		return e
+	}
 	mode := v.mode(c)
 	if cred != nil && strings.EqualFold(cred.Scheme, "DPoP") {
 		if mode == dpop.Disabled {
