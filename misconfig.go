@@ -73,19 +73,25 @@ func (m *misconfig) report(key, msg string, err error, attrs ...slog.Attr) {
 	m.log.LogAttrs(context.Background(), slog.LevelWarn, msg, append([]slog.Attr{slog.String("error", err.Error())}, attrs...)...)
 }
 
-// nearMissReport reports a refusal whose Detail holds a near-miss hint
-// (unknownIssuer, the audience check).
-func (m *misconfig) nearMiss(e *Error) {
+// nearMiss reports the refusal e of a token whose value of got (its iss,
+// its aud) is a near miss of one of wants (the configured issuers, the
+// entry's accepted audiences). The hint in e.Detail only says that one may
+// be there: the token's values are shown in that Detail too, so it is not
+// parsed (an iss holding "(hint: " is no near miss, and one holding
+// " and the " must not make its own key); the near miss is found again
+// in the values, and the key is the configured value and the kind of
+// difference: bounded by the configuration, whatever the tokens say.
+func (m *misconfig) nearMiss(e *Error, got []string, wants []string) {
 	if !strings.Contains(e.Detail, "(hint: ") {
 		return
 	}
-	// The key is the hint, which names a configured value: bounded by the
-	// configuration, whatever the tokens say.
-	hint := e.Detail[strings.Index(e.Detail, "(hint: "):]
-	if i := strings.Index(hint, " and the "); i >= 0 {
-		hint = hint[i:]
+	for _, g := range got {
+		if want, hint := nearMissOf(g, wants); hint != "" {
+			m.report("near-miss\x00"+want+"\x00"+hint, "jwtguard: token refused for a near miss of the configuration; check it", e,
+				slog.String("configured", want), slog.String("hint", hint))
+			return
+		}
 	}
-	m.report("near-miss"+hint, "jwtguard: token refused for a near miss of the configuration; check it", e)
 }
 
 // refusalStreak counts an entry's validly signed tokens refused in a row.
@@ -115,9 +121,10 @@ func (s *refusalStreak) refused(class error) int {
 	return int(s.n.Add(1))
 }
 
-// judged records the outcome for a validly signed token of e: a refusal
-// in a streak of streakLimit is reported.
-func (v *Verifier) judged(e *entry, err error) {
+// judged records the outcome for a validly signed token of e with claims
+// c: a refusal in a streak of streakLimit is reported, and so is an
+// audience near miss.
+func (v *Verifier) judged(e *entry, c *Claims, err error) {
 	if err == nil {
 		e.streak.accepted()
 		return
@@ -128,7 +135,7 @@ func (v *Verifier) judged(e *entry, err error) {
 		v.misconfig.report("streak:"+e.label()+":"+class.Error(),
 			"jwtguard: every validly signed token of this issuer is refused for the same reason; check the configuration", je,
 			slog.String("issuer", e.label()), slog.Int("refused_in_a_row", n))
-	} else if class == ErrInvalidAudience {
-		v.misconfig.nearMiss(je)
+	} else if class == ErrInvalidAudience && c != nil {
+		v.misconfig.nearMiss(je, c.Audience, e.audiences)
 	}
 }

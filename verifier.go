@@ -634,7 +634,7 @@ func (v *Verifier) verifyAs(ctx context.Context, token string, lt *logoutRules, 
 	e, err := v.trust.route(ctx, c)
 	if err != nil {
 		if je, ok := err.(*Error); ok && errors.Is(je, ErrInvalidIssuer) {
-			v.misconfig.nearMiss(je)
+			v.misconfig.nearMiss(je, []string{c.Issuer}, v.trust.exactIDs())
 		}
 		return c, nil, err
 	}
@@ -703,7 +703,7 @@ func (v *Verifier) verifyAs(ctx context.Context, token string, lt *logoutRules, 
 	if err == nil {
 		err = v.checkTimes(c, now)
 	}
-	v.judged(e, err)
+	v.judged(e, c, err)
 	if err != nil {
 		return c, nil, err
 	}
