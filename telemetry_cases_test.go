@@ -417,3 +417,25 @@ func TestTelemetryIntrospectionResults(t *testing.T) {
 		attrs("jwtguard.issuer=unknown", "jwtguard.outcome=unavailable", "jwtguard.reason=introspection_unavailable"): 2,
 	})
 }
+
+// claimlessIntrospector answers every opaque token active, without claims.
+type claimlessIntrospector struct{}
+
+func (claimlessIntrospector) Introspect(context.Context, string, bool) (bool, []byte, error) {
+	return true, nil, nil
+}
+
+// TestTelemetryIntrospectionClaimless: an introspector's active answer
+// without claims is unusable (503); its call is counted as an error, as
+// the verification is, not as an active answer.
+func TestTelemetryIntrospectionClaimless(t *testing.T) {
+	t.Parallel()
+	iss := jwtguardtest.NewIssuer(t)
+	sdk := newTelemetrySDK(t)
+	v := iss.VerifierFor(t, iss.Entry(), jwtguard.WithIntrospection(claimlessIntrospector{}), jwtguard.WithTelemetry(sdk.cfg), miQuiet())
+	_, err := v.Verify(context.Background(), iss.MintOpaque(nil))
+	miWant(t, nil, err, jwtguard.ErrIntrospectionUnavailable)
+	wantPoints(t, "jwtguard.introspection.calls", sdk.points(t, "jwtguard.introspection.calls"), map[string]float64{
+		"jwtguard.result=error": 1,
+	})
+}

@@ -958,6 +958,10 @@ func (v *Verifier) introspect(ctx context.Context, token string, jwt bool) (bool
 	ctx, span := v.tel.introspectSpan(ctx)
 	start := callStart(ctx, v.tel, func(in *instruments) metric.Float64Histogram { return in.introspectDur })
 	active, answer, err := v.introspector.Introspect(ctx, token, jwt)
+	if err == nil && active && !jwt && len(answer) == 0 {
+		// Unusable: counted and traced as the failure it is.
+		err = fmt.Errorf("%w: an active answer without claims", ErrIntrospectionUnavailable)
+	}
 	v.tel.introspection(ctx, start, active, err)
 	endSpan(span, err)
 	if err != nil {
@@ -965,9 +969,6 @@ func (v *Verifier) introspect(ctx context.Context, token string, jwt bool) (bool
 			err = fmt.Errorf("%w: %v", ErrIntrospectionUnavailable, err)
 		}
 		return false, nil, newError(err, "")
-	}
-	if active && !jwt && len(answer) == 0 {
-		return false, nil, newError(fmt.Errorf("%w: an active answer without claims", ErrIntrospectionUnavailable), "")
 	}
 	return active, answer, nil
 }

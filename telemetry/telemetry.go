@@ -58,8 +58,10 @@ type Config struct {
 	TracerProvider trace.TracerProvider
 	// MeterProvider makes jwtguard's meter; nil: the global one.
 	MeterProvider metric.MeterProvider
-	// Propagator injects the trace context into outgoing requests where
-	// it is sent; nil: the global one.
+	// Propagator injects the trace context into jwtguard's key fetches
+	// when PropagateToKeySources is set; nil: the global one. (The
+	// introspect client, a separate package, always uses the global
+	// propagator.)
 	Propagator propagation.TextMapPropagator
 	// PropagateToKeySources sends the trace context (traceparent) with
 	// JWKS and discovery requests. Off by default: those go to a third
