@@ -311,6 +311,7 @@ func (e *entry) loading(now time.Time) bool {
 // It allocates nothing: it runs for every token of a resolved issuer.
 func sameAnswer(a, b Issuer) bool {
 	return a.ID == b.ID && slices.Equal(a.Aliases, b.Aliases) && slices.Equal(a.Tenants, b.Tenants) &&
+		a.CertificateBinding == b.CertificateBinding &&
 		a.SubjectPrefix == b.SubjectPrefix && sameKeys(a.Keys, b.Keys) &&
 		slices.Equal(a.Audiences, b.Audiences) && (a.Audiences == nil) == (b.Audiences == nil) &&
 		a.WithoutAudience == b.WithoutAudience &&
