@@ -115,7 +115,7 @@ func (t *trustTable) unknownIssuer(iss string) *Error {
 	if t.resolver != nil {
 		b.WriteString(", and an issuer resolver, which refused it")
 	}
-	if want, hint := nearMissOf(iss, t.exactIDs()); hint != "" {
+	if want, hint := nearMissOf(iss, t.exact); hint != "" {
 		fmt.Fprintf(&b, " (hint: %s and the configured %s: %s)", shown(iss), strconv.Quote(want), hint)
 	}
 	return unverified(ErrInvalidIssuer, b.String())
@@ -134,20 +134,6 @@ func (t *trustTable) noIssuer(sub string) *Error {
 	}
 	e := unverified(ErrInvalidIssuer, detail)
 	return e
-}
-
-// exactIDs lists the exact iss values of the static entries (IDs and
-// aliases, templates left out).
-func (t *trustTable) exactIDs() []string {
-	var ids []string
-	for _, e := range t.static {
-		for _, id := range e.configuredIDs {
-			if !strings.Contains(id, "{") {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids
 }
 
 // configured lists the static entries for an operator: IDs and aliases as

@@ -17,6 +17,7 @@ type trustTable struct {
 	any       *entry   // WithoutIssuerCheck
 	only      *entry   // the one static entry, when it has one exact iss
 	static    []*entry // every statically configured entry, once
+	exact     []string // the exact iss values of static entries (IDs, aliases; no templates), for near-miss hints
 	resolver  *resolverTable
 	want      []string   // top-level names the mappings read; slot i holds want[i]
 	sources   *sourceSet // the key sources of static entries
@@ -81,6 +82,11 @@ func newTrustTable(cfg *config, sources *sourceSet, ds *dpopState, maxSize int, 
 		}
 		t.static = append(t.static, e)
 		t.keyed = t.keyed || e.src != nil
+		for _, id := range e.configuredIDs {
+			if !strings.Contains(id, "{") {
+				t.exact = append(t.exact, id)
+			}
+		}
 		if cfg.skipIssuer {
 			t.any = e
 			continue

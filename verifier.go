@@ -634,11 +634,7 @@ func (v *Verifier) verifyAs(ctx context.Context, token string, lt *logoutRules, 
 	e, err := v.trust.route(ctx, c)
 	if err != nil {
 		if je, ok := err.(*Error); ok && errors.Is(je, ErrInvalidIssuer) {
-			// Only a refusal with a hint can be a near miss: the others,
-			// a stranger's tokens, allocate nothing here.
-			if strings.Contains(je.Detail, "(hint: ") {
-				v.misconfig.nearMiss(je, []string{c.Issuer}, v.trust.exactIDs())
-			}
+			v.misconfig.nearMiss(je, []string{c.Issuer}, v.trust.exact)
 		}
 		return c, nil, err
 	}
