@@ -419,9 +419,8 @@ func (v *Verifier) verifyCredential(ctx context.Context, token string, cred *Cre
 }
 
 // finish ends a verification's instrumentation and returns err (an
-// *Error, or nil).
-// finish is small enough to inline: with neither an audit log nor a
-// recording meter or span it costs three tests.
+// *Error, or nil). It is small enough to inline: with neither an audit log
+// nor a recording meter or span it costs three tests.
 func (v *Verifier) finish(ctx context.Context, vr *verification, c *Claims, err *Error) error {
 	if v.audit != nil || vr.metrics || vr.span != nil {
 		v.report(ctx, vr, c, err)

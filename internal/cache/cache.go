@@ -32,7 +32,7 @@ type shard[V any] struct {
 
 // entry keeps its expiry in Unix nanoseconds: a time.Time would make each
 // slot 16 bytes larger and hold a pointer (its Location) that every
-// garbage collection scans, in maps pre-sized to their capacity.
+// garbage collection scans.
 type entry[V any] struct {
 	v     V
 	until int64

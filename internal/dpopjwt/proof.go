@@ -5,7 +5,6 @@
 package dpopjwt
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -199,11 +198,6 @@ func (k *Keys) key(raw []byte, now time.Time) (*jose.Key, error) {
 	if key, ok := k.m.Get(unsafe.String(unsafe.SliceData(raw), len(raw)), now); ok {
 		return key, nil
 	}
-	return k.parse(bytes.Clone(raw), now) // the parsed key keeps no view of the header
-}
-
-// parse checks and parses a jwk member and caches the key by it.
-func (k *Keys) parse(raw []byte, now time.Time) (*jose.Key, error) {
 	// RFC 9449 §4.3 step 7: the jwk must not contain a private key. The
 	// members are refused by name, whatever their value.
 	var private string
